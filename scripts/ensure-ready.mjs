@@ -1,0 +1,45 @@
+// Makes a checkout runnable: installs dependencies when they are missing or stale, then compiles
+// TypeScript when the sources are newer than the build. Only Node's built-ins are used here, because
+// it runs before anything is installed (npm runs it as the prestart/pretest step).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const quiet = process.argv.includes('--quiet');
+const say = (text) => quiet || process.stderr.write(`${text}\n`);
+
+function run(command, args) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) {
+    process.stderr.write(`ensure-ready: '${command} ${args.join(' ')}' failed\n`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+function newest(path) {
+  const info = statSync(path);
+  if (!info.isDirectory()) return info.mtimeMs;
+  let latest = 0;
+  for (const name of readdirSync(path)) latest = Math.max(latest, newest(join(path, name)));
+  return latest;
+}
+
+const marker = join(root, 'node_modules', '.package-lock.json');
+const lock = join(root, 'package-lock.json');
+if (!existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs)) {
+  say('ensure-ready: installing dependencies (the first time takes a minute or two)...');
+  run(npm, [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund', '--loglevel=error']);
+}
+
+const entry = join(root, 'dist', 'main.js');
+const sources = Math.max(newest(join(root, 'src')), statSync(join(root, 'package.json')).mtimeMs);
+if (!existsSync(entry) || statSync(entry).mtimeMs < sources) {
+  say('ensure-ready: compiling...');
+  run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
+  const git = (args) => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout?.trim() || undefined;
+  const info = { revision: git(['rev-parse', 'HEAD']), branch: git(['rev-parse', '--abbrev-ref', 'HEAD']) };
+  writeFileSync(join(root, 'dist', 'build-info.json'), `${JSON.stringify(info)}\n`);
+}

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import formBody from '@fastify/formbody';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import type { Config } from './config.js';
+import { createModules } from './modules/index.js';
+import type { DatabaseHandle } from './platform/db/database.js';
+import { Authenticator } from './platform/http/auth.js';
+import { type Contract, loadContract } from './platform/http/contract.js';
+import { installDocs } from './platform/http/docs.js';
+import { installErrorHandling } from './platform/http/error-handler.js';
+import { installHealth } from './platform/http/health.js';
+import { installMetrics } from './platform/http/metrics.js';
+import { registerOperations } from './platform/http/registrar.js';
+import { createSchemaCompiler } from './platform/http/schemas.js';
+import { loggerOptions } from './platform/log.js';
+
+export interface AppDeps {
+  config: Config;
+  database: DatabaseHandle;
+  contract?: Contract;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const JSON_LIKE = /^application\/[\w.+-]*\+json$/;
+
+/** Builds the whole HTTP application; it never listens by itself (tests and main decide that). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, database } = deps;
+  const contract = deps.contract ?? loadContract();
+  const app = Fastify({
+    logger: loggerOptions(config),
+    bodyLimit: config.bodyLimit,
+    // One line per request is written by our onResponse hook instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    // Some clients expect an /api prefix; the same routes answer there.
+    rewriteUrl: (req) => {
+      const url = req.url ?? '/';
+      return url.startsWith('/api/') ? url.slice(4) : url === '/api' ? '/' : url;
+    },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    return503OnClosing: true,
+  });
+
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.info({ req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    done();
+  });
+
+  // Only JSON and form bodies are accepted; anything else is a 415.
+  app.removeContentTypeParser('text/plain');
+  // Cycloid clients send their vendor JSON type; any `+json` type is parsed as JSON.
+  app.addContentTypeParser(JSON_LIKE, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  await app.register(formBody, { bodyLimit: config.bodyLimit });
+
+  installErrorHandling(app);
+  installMetrics(app);
+  installHealth(app, database.db);
+  installDocs(app);
+
+  const authenticator = new Authenticator();
+  const modules = createModules({ config, database, contract, authenticator });
+  registerOperations(app, modules, {
+    contract,
+    compiler: createSchemaCompiler(contract),
+    db: database.db,
+    authenticator,
+  });
+  return app;
+}

@@ -1,0 +1,116 @@
+import { resolve } from 'node:path';
+
+/** Typed, validated configuration. Built once from GANTRY_* variables; a bad value stops start-up. */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** `sqlite:<file>` or a postgres URL. */
+  databaseUrl: string;
+  databaseEngine: 'sqlite' | 'postgres';
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Pretty, human-readable logs (defaults to on when stdout is a terminal). */
+  logPretty: boolean;
+  /** Maximum accepted request body, in bytes. */
+  bodyLimit: number;
+  /** How long SIGTERM waits for in-flight requests before closing anyway, in ms. */
+  shutdownTimeoutMs: number;
+  /** Public base URL used in printed messages and mails. */
+  publicUrl: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+type Env = Record<string, string | undefined>;
+
+/** Reads GANTRY_* variables; unknown GANTRY_* names are reported so typos do not go unnoticed. */
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const problems: string[] = [];
+  const known = new Set([
+    'GANTRY_HOST',
+    'GANTRY_PORT',
+    'GANTRY_DATA_DIR',
+    'GANTRY_DATABASE_URL',
+    'GANTRY_LOG_LEVEL',
+    'GANTRY_LOG_PRETTY',
+    'GANTRY_BODY_LIMIT',
+    'GANTRY_SHUTDOWN_TIMEOUT_MS',
+    'GANTRY_PUBLIC_URL',
+    ...EXTRA_KNOWN_VARIABLES,
+  ]);
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('GANTRY_') && !known.has(name) && !name.startsWith('GANTRY_TEST_')) {
+      problems.push(`${name} is not a known setting`);
+    }
+  }
+
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (!/^\d+$/.test(raw)) {
+      problems.push(`${name} must be a whole number, got "${raw}"`);
+      return fallback;
+    }
+    const value = Number(raw);
+    if (value < min || value > max) problems.push(`${name} must be between ${min} and ${max}, got ${value}`);
+    return value;
+  };
+  const boolean = (name: string, fallback: boolean): boolean => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    problems.push(`${name} must be true or false, got "${raw}"`);
+    return fallback;
+  };
+
+  const host = env.GANTRY_HOST || '127.0.0.1';
+  const port = integer('GANTRY_PORT', 8080, 0, 65535);
+  const dataDir = resolve(env.GANTRY_DATA_DIR || '.gantry');
+  const databaseUrl = env.GANTRY_DATABASE_URL || `sqlite:${resolve(dataDir, 'gantry.db')}`;
+  let databaseEngine: Config['databaseEngine'] = 'sqlite';
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) databaseEngine = 'postgres';
+  else if (!databaseUrl.startsWith('sqlite:')) {
+    problems.push('GANTRY_DATABASE_URL must start with postgres://, postgresql:// or sqlite:');
+  }
+  const logLevel = (env.GANTRY_LOG_LEVEL || 'info') as Config['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`GANTRY_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const publicUrl = env.GANTRY_PUBLIC_URL || undefined;
+  if (publicUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(publicUrl)) {
+    problems.push('GANTRY_PUBLIC_URL must be an http(s) URL');
+  }
+
+  const config: Config = {
+    host,
+    port,
+    dataDir,
+    databaseUrl,
+    databaseEngine,
+    logLevel,
+    logPretty: boolean('GANTRY_LOG_PRETTY', Boolean(process.stdout.isTTY)),
+    bodyLimit: integer('GANTRY_BODY_LIMIT', 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    shutdownTimeoutMs: integer('GANTRY_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    publicUrl,
+    ...overrides,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** Settings owned by later modules (identity, mail, vault) are declared here so typos are caught early. */
+const EXTRA_KNOWN_VARIABLES: string[] = [
+  'GANTRY_ADMIN_EMAIL',
+  'GANTRY_ADMIN_PASSWORD',
+  'GANTRY_ADMIN_ORG',
+  'GANTRY_JWT_SECRET',
+  'GANTRY_SMTP_URL',
+  'GANTRY_MAIL_FROM',
+  'GANTRY_MASTER_KEY',
+];

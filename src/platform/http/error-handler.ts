@@ -1,0 +1,63 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { translateDatabaseError } from '../db/errors.js';
+import { AppError, type ErrorCode } from '../errors.js';
+
+/** Fastify's own request errors, in our vocabulary. */
+const FASTIFY_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PayloadTooLarge', message: 'body: the request body is too large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'UnsupportedMediaType',
+    message: 'body: unsupported content type; send application/json or application/x-www-form-urlencoded',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'BadRequest', message: 'body: the JSON body is empty' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'BadRequest', message: 'body: malformed JSON' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: 'BadRequest',
+    message: 'the Content-Length header does not match the body',
+  },
+  FST_ERR_CTP_INVALID_TYPE: { code: 'BadRequest', message: 'the Content-Type header is invalid' },
+  FST_ERR_BAD_URL: { code: 'BadRequest', message: 'the request URL is malformed' },
+  FST_ERR_ASYNC_CONSTRAINT: { code: 'BadRequest', message: 'the request could not be routed' },
+};
+
+export function errorBody(code: string, message: string, details: string[], requestId: string): string {
+  return JSON.stringify({ errors: [{ code, message, details }], request_id: requestId });
+}
+
+function sendError(reply: FastifyReply, status: number, code: string, message: string, details: string[] = []) {
+  return reply
+    .code(status)
+    .type('application/json; charset=utf-8')
+    .send(errorBody(code, message, details, String(reply.request.id)));
+}
+
+/** One place that turns any thrown value into the error envelope; unknown errors become a bare 500. */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) => {
+    if (error instanceof AppError) {
+      for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+      if (error.status >= 500) request.log.error({ err: error }, 'request failed');
+      return sendError(reply, error.status, error.code, error.message, error.details);
+    }
+    const fastifyError = error as FastifyError;
+    const known = fastifyError.code ? FASTIFY_ERRORS[fastifyError.code] : undefined;
+    if (known) {
+      const status = known.code === 'PayloadTooLarge' ? 413 : known.code === 'UnsupportedMediaType' ? 415 : 400;
+      return sendError(reply, status, known.code, known.message);
+    }
+    if (error instanceof SyntaxError && fastifyError.statusCode === 400) {
+      return sendError(reply, 400, 'BadRequest', 'body: malformed JSON');
+    }
+    const fromDb = translateDatabaseError(error);
+    if (fromDb) return sendError(reply, fromDb.status, fromDb.code, fromDb.message, fromDb.details);
+    if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+      return sendError(reply, fastifyError.statusCode, 'BadRequest', fastifyError.message);
+    }
+    request.log.error({ err: error }, 'unexpected error');
+    return sendError(reply, 500, 'InternalError', 'internal error; quote the request_id when reporting it');
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, 404, 'NotFound', `no route for ${request.method} ${request.url.split('?')[0]}`),
+  );
+}

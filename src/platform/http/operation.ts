@@ -1,0 +1,72 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { DbHandle } from '../db/database.js';
+import type { Actor } from './auth.js';
+import type { OrderBy } from './ordering.js';
+import type { Page, Paging } from './paging.js';
+
+/** Everything a handler gets; handlers never touch Fastify or raw input themselves. */
+export interface HandlerContext<P = Record<string, any>, Q = Record<string, any>, B = any> {
+  operationId: string;
+  /** Validated, type-coerced path parameters. */
+  params: P;
+  /** Validated query parameters, without paging aliases or token carriers. */
+  query: Q;
+  /** Validated body (undefined when the operation takes none). */
+  body: B;
+  /** The root handle, or the open transaction for operations declared `tx: true`. */
+  db: DbHandle;
+  /** The caller; undefined only on public operations called without a token. */
+  actor: Actor | undefined;
+  paging: Paging;
+  orderBy: OrderBy[];
+  requestId: string;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+/** Written in the same transaction as the operation's changes (see the events module). */
+export interface AuditRecord {
+  action: string;
+  target?: string;
+  organizationId?: number | null;
+  details?: Record<string, unknown>;
+}
+
+export type HandlerResult = unknown | Page<unknown> | undefined;
+
+/**
+ * One entry of a module's operation table: the declared, cross-cutting steps plus a short handler.
+ * The registrar runs them in order: authenticate -> validate -> authorize -> (transaction: handler ->
+ * audit) -> serialize.
+ */
+export interface OperationSpec<Ctx extends HandlerContext = HandlerContext> {
+  /** Permission required, checked by the authorizer before the handler runs. */
+  permission?: PermissionSpec;
+  /** Run the handler (and its audit record) in one database transaction. */
+  tx?: boolean;
+  /** Wire field -> column, for `order_by`. */
+  sortable?: Record<string, string>;
+  /** Describe the audit event of a successful call; it is written inside the transaction. */
+  audit?: (ctx: Ctx, result: unknown) => AuditRecord | undefined;
+  handler: (ctx: Ctx) => Promise<HandlerResult> | HandlerResult;
+}
+
+/** An action code, and how to build the resource path from the context (see platform/authz). */
+export interface PermissionSpec {
+  action: string;
+  /** Entity canonicals after the organization, e.g. ctx => [ctx.params.project_canonical]. */
+  entities?: (ctx: HandlerContext) => string[];
+}
+
+export type OperationTable = Record<string, OperationSpec<any>>;
+
+/** Declared by modules; the registrar refuses operationIds the contract does not have. */
+export interface Module {
+  name: string;
+  operations: OperationTable;
+}
+
+/** Checks a permission; throws Forbidden/NotFound. Supplied by the authorization layer. */
+export type Authorizer = (permission: PermissionSpec, ctx: HandlerContext) => Promise<void>;
+/** Writes an audit record with the given handle (the operation's transaction). */
+export type AuditWriter = (db: DbHandle, record: AuditRecord, ctx: HandlerContext) => Promise<void>;

@@ -1,0 +1,204 @@
+import type { ValidateFunction } from 'ajv';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Db } from '../db/database.js';
+import { AppError, badRequest, forbidden, notImplemented } from '../errors.js';
+import type { Authenticator } from './auth.js';
+import type { Contract, ContractOperation, JsonSchema } from './contract.js';
+import type { AuditWriter, Authorizer, HandlerContext, Module, OperationSpec } from './operation.js';
+import { parseOrderBy } from './ordering.js';
+import { foldPagingAliases, PAGING_QUERY_SCHEMAS, Page, pagingFrom } from './paging.js';
+import { describeValidationError, type SchemaCompiler, toLooseRef, toStrictRef } from './schemas.js';
+import { QUERY_TOKEN_PARAMS } from './tokens.js';
+
+export interface RegistrarDeps {
+  contract: Contract;
+  compiler: SchemaCompiler;
+  db: Db;
+  authenticator: Authenticator;
+  authorizer?: Authorizer;
+  audit?: AuditWriter;
+}
+
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+/** Memoizes a compile step so each schema is compiled on first use only. */
+function lazy<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    if (value === undefined) value = make();
+    return value;
+  };
+}
+
+/** Builds the validators and serializers of one operation from its contract entry. */
+export function compileOperation(op: ContractOperation, compiler: SchemaCompiler) {
+  const pathParams = op.parameters.filter((p) => p.in === 'path');
+  const queryParams = op.parameters.filter((p) => p.in === 'query');
+  const objectOf = (params: typeof pathParams, extra: Record<string, unknown> = {}): JsonSchema => ({
+    type: 'object',
+    properties: { ...extra, ...Object.fromEntries(params.map((p) => [p.name, toStrictRef(p.schema)])) },
+    required: params.filter((p) => p.required).map((p) => p.name),
+    additionalProperties: false,
+  });
+  const params = lazy(() => compiler.coercing(objectOf(pathParams)));
+  const query = lazy(() => compiler.coercing(objectOf(queryParams, PAGING_QUERY_SCHEMAS)));
+  const bodySchema = op.requestBody ? toStrictRef(op.requestBody.schema) : undefined;
+  const jsonBody = lazy(() => compiler.body(bodySchema ?? {}));
+  const formBody = lazy(() => compiler.coercing(bodySchema ?? {}));
+  const serializers = new Map<number, () => (data: unknown) => string>();
+  for (const [status, response] of op.responses) {
+    if (!/^\d+$/.test(status) || !response.schema || response.contentType !== 'application/json') continue;
+    const schema = toLooseRef(response.schema);
+    serializers.set(
+      Number(status),
+      lazy(() => compiler.serializer(schema)),
+    );
+  }
+  return {
+    params,
+    query,
+    jsonBody,
+    formBody,
+    serializer: (status: number) => serializers.get(status)?.(),
+    /** Forces every compile now (used by the contract test). */
+    compileAll() {
+      params();
+      query();
+      if (bodySchema) {
+        jsonBody();
+        formBody();
+      }
+      for (const make of serializers.values()) make();
+    },
+  };
+}
+
+function check(validate: ValidateFunction, value: unknown, location: string): void {
+  if (!validate(value)) {
+    const first = validate.errors?.[0];
+    const message = first ? describeValidationError(location, first) : `${location}: is invalid`;
+    throw badRequest(
+      message,
+      (validate.errors ?? []).map((e) => describeValidationError(location, e)),
+    );
+  }
+}
+
+/** Registers every contract operation; modules supply the entries they implement. */
+export function registerOperations(app: FastifyInstance, modules: Module[], deps: RegistrarDeps): void {
+  const specs = new Map<string, OperationSpec>();
+  for (const module of modules) {
+    for (const [operationId, spec] of Object.entries(module.operations)) {
+      if (!deps.contract.byId.has(operationId)) {
+        throw new Error(`module ${module.name}: '${operationId}' is not an operation of the contract`);
+      }
+      if (specs.has(operationId)) throw new Error(`module ${module.name}: '${operationId}' is defined twice`);
+      specs.set(operationId, spec);
+    }
+  }
+
+  for (const op of deps.contract.operations) {
+    const spec = specs.get(op.operationId);
+    const compiled = compileOperation(op, deps.compiler);
+    const handler = buildHandler(op, spec, compiled, deps);
+    app.route({ method: op.method, url: op.routePath, handler, config: { operationId: op.operationId } });
+  }
+}
+
+function buildHandler(
+  op: ContractOperation,
+  spec: OperationSpec | undefined,
+  compiled: ReturnType<typeof compileOperation>,
+  deps: RegistrarDeps,
+) {
+  const { authenticator, db } = deps;
+  return async function operationHandler(request: FastifyRequest, reply: FastifyReply) {
+    const actor = op.isPublic ? await authenticator.optional(request) : await authenticator.authenticate(request);
+    if (actor?.readonly && !SAFE_METHODS.has(request.method)) {
+      throw forbidden('this token is read-only: only GET and HEAD requests are allowed');
+    }
+
+    const params = { ...(request.params as Record<string, unknown>) };
+    check(compiled.params(), params, 'path');
+    const query: Record<string, unknown> = { ...(request.query as Record<string, unknown>) };
+    for (const carrier of QUERY_TOKEN_PARAMS) delete query[carrier];
+    foldPagingAliases(query);
+    check(compiled.query(), query, 'query');
+    const body = validateBody(op, compiled, request);
+
+    if (!spec) throw notImplemented(op.operationId);
+
+    const ctx: HandlerContext = {
+      operationId: op.operationId,
+      params,
+      query,
+      body,
+      db,
+      actor,
+      paging: pagingFrom(query),
+      orderBy: parseOrderBy(query.order_by, spec.sortable),
+      requestId: request.id,
+      request,
+      reply,
+    };
+    const result =
+      spec.tx || spec.audit
+        ? await db.transaction().execute((trx) => run(spec, { ...ctx, db: trx }, deps))
+        : await run(spec, ctx, deps);
+    if (reply.sent) return reply;
+    return sendResult(reply, op, compiled, result);
+  };
+}
+
+async function run(spec: OperationSpec, ctx: HandlerContext, deps: RegistrarDeps): Promise<unknown> {
+  if (spec.permission) {
+    if (!deps.authorizer) throw new AppError('InternalError', 'no authorizer configured');
+    await deps.authorizer(spec.permission, ctx);
+  }
+  const result = await spec.handler(ctx);
+  const record = spec.audit?.(ctx, result);
+  if (record) {
+    if (!deps.audit) throw new AppError('InternalError', 'no audit writer configured');
+    await deps.audit(ctx.db, record, ctx);
+  }
+  return result;
+}
+
+function validateBody(op: ContractOperation, compiled: ReturnType<typeof compileOperation>, request: FastifyRequest) {
+  const body = request.body;
+  const empty = body === undefined || body === null || (typeof body === 'object' && Object.keys(body).length === 0);
+  if (!op.requestBody) {
+    if (!empty) throw badRequest('body: this operation takes no request body');
+    return undefined;
+  }
+  if (body === undefined || body === null) {
+    if (op.requestBody.required) throw badRequest('body: a JSON request body is required');
+    return undefined;
+  }
+  const isForm = (request.headers['content-type'] ?? '').startsWith(FORM_TYPE);
+  const copy = isForm ? { ...(body as Record<string, unknown>) } : body;
+  check(isForm ? compiled.formBody() : compiled.jsonBody(), copy, 'body');
+  return copy;
+}
+
+function sendResult(
+  reply: FastifyReply,
+  op: ContractOperation,
+  compiled: ReturnType<typeof compileOperation>,
+  result: unknown,
+) {
+  const status = op.successStatus;
+  reply.code(status);
+  if (status === 204) return reply.send();
+  const envelope =
+    result instanceof Page
+      ? {
+          data: result.items,
+          pagination: { index: result.paging.index, size: result.paging.size, total: result.total },
+        }
+      : { data: result };
+  const serialize = compiled.serializer(status);
+  if (!serialize) return reply.send(envelope);
+  return reply.type('application/json; charset=utf-8').send(serialize(envelope));
+}

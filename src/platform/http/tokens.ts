@@ -1,0 +1,41 @@
+import type { FastifyRequest } from 'fastify';
+
+/** Where a token came from; every carrier resolves to the same identity. */
+export type TokenCarrier = 'bearer' | 'api-key-header' | 'x-api-key' | 'query-api_key' | 'query-access_token';
+
+export interface PresentedToken {
+  token: string;
+  carrier: TokenCarrier;
+}
+
+/** Query-string parameters that carry tokens: accepted on every route and redacted from logs. */
+export const QUERY_TOKEN_PARAMS = ['api_key', 'access_token'] as const;
+
+/** Reads a token from any supported carrier (see docs/api-conventions.md). */
+export function presentedToken(request: FastifyRequest): PresentedToken | undefined {
+  const authorization = request.headers.authorization;
+  if (authorization) {
+    const space = authorization.indexOf(' ');
+    const scheme = space > 0 ? authorization.slice(0, space).toLowerCase() : '';
+    const value = space > 0 ? authorization.slice(space + 1).trim() : '';
+    if (value && scheme === 'bearer') return { token: value, carrier: 'bearer' };
+    if (value && scheme === 'api-key') return { token: value, carrier: 'api-key-header' };
+  }
+  const header = request.headers['x-api-key'];
+  if (typeof header === 'string' && header.trim()) return { token: header.trim(), carrier: 'x-api-key' };
+  const query = request.query as Record<string, unknown> | undefined;
+  if (query) {
+    if (typeof query.api_key === 'string' && query.api_key) return { token: query.api_key, carrier: 'query-api_key' };
+    if (typeof query.access_token === 'string' && query.access_token) {
+      return { token: query.access_token, carrier: 'query-access_token' };
+    }
+  }
+  return undefined;
+}
+
+const QUERY_TOKEN_PATTERN = /([?&](?:api_key|access_token)=)[^&#]*/gi;
+
+/** `/x?api_key=secret&a=1` -> `/x?api_key=[REDACTED]&a=1`, for logs. */
+export function redactUrl(url: string): string {
+  return url.includes('=') ? url.replace(QUERY_TOKEN_PATTERN, '$1[REDACTED]') : url;
+}
