@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { Writable } from 'node:stream';
 import formBody from '@fastify/formbody';
-import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import pino from 'pino';
 import type { Config } from './config.js';
 import { createModules } from './modules/index.js';
 import type { DatabaseHandle } from './platform/db/database.js';
@@ -18,6 +20,8 @@ export interface AppDeps {
   config: Config;
   database: DatabaseHandle;
   contract?: Contract;
+  /** Where log lines go (defaults to stdout); tests use it to inspect what is logged. */
+  logDestination?: Writable;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -28,7 +32,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, database } = deps;
   const contract = deps.contract ?? loadContract();
   const app = Fastify({
-    logger: loggerOptions(config),
+    loggerInstance: (deps.logDestination
+      ? pino(loggerOptions({ ...config, logPretty: false }), deps.logDestination)
+      : pino(loggerOptions(config))) as FastifyBaseLogger,
     bodyLimit: config.bodyLimit,
     // One line per request is written by our onResponse hook instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
