@@ -155,7 +155,9 @@ async function main() {
       if (actual === expected) continue;
       drifted++;
       const why =
-        actual === null ? 'missing' : `differs from the regenerated output at line ${firstDifferentLine(actual, expected)}`;
+        actual === null
+          ? 'missing'
+          : `differs from the regenerated output at line ${firstDifferentLine(actual, expected)}`;
       console.error(`contract types: ${rel(path)} is out of date (${why})`);
     }
     if (drifted > 0) {
