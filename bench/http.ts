@@ -19,6 +19,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../src/app.js';
@@ -85,6 +86,8 @@ interface TargetSummary {
   rpsRuns: number[];
   p99Ms: number;
   p50Ms: number;
+  /** Median server event-loop busy time per request, in microseconds (lower is better). */
+  serverUsPerReq: number;
   requests: number;
   errors: number;
   statuses: Record<string, number>;
@@ -118,11 +121,22 @@ const expectOnly404 = (r: AutocannonResult): string | undefined => {
   return problems.length > 0 ? problems.join('; ') : undefined;
 };
 
-function runAutocannon(opts: AutocannonOptions): Promise<AutocannonResult> {
-  return new Promise((resolve, reject) => {
+interface Measured {
+  r: AutocannonResult;
+  /** Main-thread (server) event-loop busy time during the run, in ms: the servers' CPU cost. */
+  busyMs: number;
+}
+
+async function runAutocannon(opts: AutocannonOptions): Promise<Measured> {
+  const before = performance.eventLoopUtilization();
+  const r = await new Promise<AutocannonResult>((resolve, reject) => {
     autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
   });
+  return { r, busyMs: performance.eventLoopUtilization(before).active };
 }
+
+/** Server busy time per answered request, in microseconds. */
+const usPerRequest = (m: Measured) => (m.r.requests.total > 0 ? (1000 * m.busyMs) / m.r.requests.total : 0);
 
 function listenBare(): Promise<Server> {
   const server = createServer((_req, res) => {
@@ -236,27 +250,30 @@ async function main(): Promise<number> {
     if (warmup > 0) {
       for (const target of targets) {
         out(`warm-up   ${target.label}`);
-        const r = await runAutocannon({ ...common, url: target.url, duration: warmup });
+        const { r } = await runAutocannon({ ...common, url: target.url, duration: warmup });
         const problem = target.verify(r);
         if (problem) problems.push(`warm-up ${target.label}: ${problem}`);
       }
     }
 
-    const runs = new Map<Target['key'], AutocannonResult[]>(targets.map((t) => [t.key, []]));
+    const runs = new Map<Target['key'], Measured[]>(targets.map((t) => [t.key, []]));
     for (let round = 1; round <= rounds; round++) {
       for (const target of targets) {
-        const r = await runAutocannon({ ...common, url: target.url, duration });
-        runs.get(target.key)!.push(r);
+        const m = await runAutocannon({ ...common, url: target.url, duration });
+        const { r } = m;
+        runs.get(target.key)!.push(m);
         const problem = target.verify(r);
         if (problem) problems.push(`round ${round} ${target.label}: ${problem}`);
+        const busyPct = Math.min(100, (100 * m.busyMs) / (duration * 1000));
         out(
-          `round ${round}   ${target.label.padEnd(36)} ${r.requests.average.toFixed(0).padStart(8)} req/s   p99 ${String(r.latency.p99).padStart(3)} ms   [${statusSummary(r)}]${problem ? `   PROBLEM: ${problem}` : ''}`,
+          `round ${round}   ${target.label.padEnd(36)} ${r.requests.average.toFixed(0).padStart(8)} req/s   p99 ${String(r.latency.p99).padStart(3)} ms   server loop ${busyPct.toFixed(0).padStart(3)}% busy, ${usPerRequest(m).toFixed(1).padStart(5)} µs/req   [${statusSummary(r)}]${problem ? `   PROBLEM: ${problem}` : ''}`,
         );
       }
     }
 
     const summarize = (t: Target): TargetSummary => {
-      const rs = runs.get(t.key)!;
+      const ms = runs.get(t.key)!;
+      const rs = ms.map((m) => m.r);
       const statuses: Record<string, number> = {};
       for (const r of rs) {
         for (const [code, { count }] of Object.entries(r.statusCodeStats))
@@ -268,6 +285,7 @@ async function main(): Promise<number> {
         rpsRuns: rs.map((r) => round1(r.requests.average)),
         p99Ms: median(rs.map((r) => r.latency.p99)),
         p50Ms: median(rs.map((r) => r.latency.p50)),
+        serverUsPerReq: round1(median(ms.map(usPerRequest))),
         requests: rs.reduce((n, r) => n + r.requests.total, 0),
         errors: rs.reduce((n, r) => n + r.errors + r.timeouts, 0),
         statuses,
@@ -280,20 +298,32 @@ async function main(): Promise<number> {
     } satisfies Record<Target['key'], TargetSummary>;
 
     const pct = (x: number) => round1((100 * x) / summary.bare.rps);
-    const ratios = { versionPct: pct(summary.version.rps), notFoundPct: pct(summary.notFound.rps) };
+    // The same comparison by server CPU time: what the ratio would be if the server alone were the limit.
+    const costPct = (us: number) => (us > 0 ? round1((100 * summary.bare.serverUsPerReq) / us) : 0);
+    const ratios = {
+      versionPct: pct(summary.version.rps),
+      notFoundPct: pct(summary.notFound.rps),
+      versionByServerTimePct: costPct(summary.version.serverUsPerReq),
+      notFoundByServerTimePct: costPct(summary.notFound.serverUsPerReq),
+    };
 
     out();
     out(`median of ${rounds} rounds (req/s = autocannon average per run)`);
-    out(`  ${'target'.padEnd(36)} ${'req/s'.padStart(9)} ${'p99 ms'.padStart(7)} ${'% of bare'.padStart(10)}`);
+    out(
+      `  ${'target'.padEnd(36)} ${'req/s'.padStart(9)} ${'p99 ms'.padStart(7)} ${'% of bare'.padStart(10)} ${'server µs/req'.padStart(14)}`,
+    );
     for (const t of targets) {
       const s = summary[t.key];
       out(
-        `  ${t.label.padEnd(36)} ${s.rps.toFixed(0).padStart(9)} ${String(s.p99Ms).padStart(7)} ${`${pct(s.rps).toFixed(1)}%`.padStart(10)}`,
+        `  ${t.label.padEnd(36)} ${s.rps.toFixed(0).padStart(9)} ${String(s.p99Ms).padStart(7)} ${`${pct(s.rps).toFixed(1)}%`.padStart(10)} ${s.serverUsPerReq.toFixed(1).padStart(14)}`,
       );
     }
     out();
     out(`full-stack GET /version = ${ratios.versionPct.toFixed(1)}% of bare node:http (target: >= 60%)`);
     out(`full-stack GET /no-such-route (404) = ${ratios.notFoundPct.toFixed(1)}% of bare node:http`);
+    out(
+      `by server time per request: /version = ${ratios.versionByServerTimePct.toFixed(1)}%, 404 = ${ratios.notFoundByServerTimePct.toFixed(1)}% of bare (the ratio a server-bound run would show)`,
+    );
 
     // Warnings and errors the app logged during the runs are worth seeing (info lines are only counted).
     const closing = app;
