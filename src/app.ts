@@ -5,7 +5,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import pino from 'pino';
 import type { Config } from './config.js';
 import { createModules } from './modules/index.js';
+import { authorize } from './platform/authz/authorizer.js';
+import { JwtSigner } from './platform/crypto/jwt.js';
+import { loadSigningKey } from './platform/crypto/keys.js';
 import type { DatabaseHandle } from './platform/db/database.js';
+import { writeAudit } from './platform/events/audit.js';
 import { Authenticator } from './platform/http/auth.js';
 import { type Contract, loadContract } from './platform/http/contract.js';
 import { installDocs } from './platform/http/docs.js';
@@ -15,6 +19,7 @@ import { installMetrics } from './platform/http/metrics.js';
 import { registerOperations } from './platform/http/registrar.js';
 import { createSchemaCompiler } from './platform/http/schemas.js';
 import { loggerOptions } from './platform/log.js';
+import { Mailer } from './platform/mail/mailer.js';
 
 export interface AppDeps {
   config: Config;
@@ -73,12 +78,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installDocs(app);
 
   const authenticator = new Authenticator();
-  const modules = createModules({ config, database, contract, authenticator });
+  const signer = new JwtSigner(loadSigningKey(config.dataDir, config.jwtSecret));
+  const mailer = new Mailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, log: app.log });
+  app.addHook('onClose', (_instance, done) => {
+    mailer.close();
+    done();
+  });
+  const modules = createModules({ config, database, contract, authenticator, signer, mailer, log: app.log });
   registerOperations(app, modules, {
     contract,
     compiler: createSchemaCompiler(contract),
     db: database.db,
     authenticator,
+    authorizer: authorize,
+    audit: writeAudit,
   });
   return app;
 }

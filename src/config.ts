@@ -17,6 +17,14 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Public base URL used in printed messages and mails. */
   publicUrl: string | undefined;
+  /** Token signing secret; when unset, a key file in the data directory is created and used. */
+  jwtSecret: string | undefined;
+  /** Lifetime of session tokens, in seconds. */
+  sessionTtlSeconds: number;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  /** First-start administrator and organization (generated when unset). */
+  admin: { email: string | undefined; password: string | undefined; organization: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -43,6 +51,13 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     'GANTRY_BODY_LIMIT',
     'GANTRY_SHUTDOWN_TIMEOUT_MS',
     'GANTRY_PUBLIC_URL',
+    'GANTRY_JWT_SECRET',
+    'GANTRY_SESSION_TTL',
+    'GANTRY_SMTP_URL',
+    'GANTRY_MAIL_FROM',
+    'GANTRY_ADMIN_EMAIL',
+    'GANTRY_ADMIN_PASSWORD',
+    'GANTRY_ADMIN_ORG',
     ...EXTRA_KNOWN_VARIABLES,
   ]);
   for (const name of Object.keys(env)) {
@@ -87,6 +102,25 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     problems.push('GANTRY_PUBLIC_URL must be an http(s) URL');
   }
 
+  const jwtSecret = env.GANTRY_JWT_SECRET || undefined;
+  if (jwtSecret !== undefined && jwtSecret.length < 32)
+    problems.push('GANTRY_JWT_SECRET must be at least 32 characters');
+  const smtpUrl = env.GANTRY_SMTP_URL || undefined;
+  if (smtpUrl !== undefined && !/^smtps?:\/\/[^\s]+$/.test(smtpUrl))
+    problems.push('GANTRY_SMTP_URL must be an smtp:// or smtps:// URL');
+  const adminEmail = env.GANTRY_ADMIN_EMAIL || undefined;
+  if (adminEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(adminEmail))
+    problems.push('GANTRY_ADMIN_EMAIL must be an email address');
+  const adminPassword = env.GANTRY_ADMIN_PASSWORD || undefined;
+  if (adminPassword !== undefined && adminPassword.length < 8)
+    problems.push('GANTRY_ADMIN_PASSWORD must be at least 8 characters');
+  const adminOrg = env.GANTRY_ADMIN_ORG || undefined;
+  if (adminOrg !== undefined && !/^[a-z0-9]+[a-z0-9\-_]+[a-z0-9]+$/.test(adminOrg)) {
+    problems.push(
+      'GANTRY_ADMIN_ORG must be an organization canonical (lowercase letters, digits, - and _; 3 characters or more)',
+    );
+  }
+
   const config: Config = {
     host,
     port,
@@ -98,6 +132,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     bodyLimit: integer('GANTRY_BODY_LIMIT', 1024 * 1024, 1024, 1024 * 1024 * 1024),
     shutdownTimeoutMs: integer('GANTRY_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     publicUrl,
+    jwtSecret,
+    sessionTtlSeconds: integer('GANTRY_SESSION_TTL', 3600, 60, 30 * 24 * 3600),
+    smtpUrl,
+    mailFrom: env.GANTRY_MAIL_FROM || 'Gantry <gantry@localhost>',
+    admin: { email: adminEmail, password: adminPassword, organization: adminOrg },
     ...overrides,
   };
   if (problems.length > 0) throw new ConfigError(problems);
@@ -105,12 +144,4 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
 }
 
 /** Settings owned by later modules (identity, mail, vault) are declared here so typos are caught early. */
-const EXTRA_KNOWN_VARIABLES: string[] = [
-  'GANTRY_ADMIN_EMAIL',
-  'GANTRY_ADMIN_PASSWORD',
-  'GANTRY_ADMIN_ORG',
-  'GANTRY_JWT_SECRET',
-  'GANTRY_SMTP_URL',
-  'GANTRY_MAIL_FROM',
-  'GANTRY_MASTER_KEY',
-];
+const EXTRA_KNOWN_VARIABLES: string[] = ['GANTRY_MASTER_KEY'];

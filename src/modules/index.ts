@@ -1,9 +1,13 @@
+import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
+import type { JwtSigner } from '../platform/crypto/jwt.js';
 import type { DatabaseHandle } from '../platform/db/database.js';
 import type { Authenticator } from '../platform/http/auth.js';
 import type { Contract } from '../platform/http/contract.js';
 import type { Module } from '../platform/http/operation.js';
+import type { Mailer } from '../platform/mail/mailer.js';
 import { systemModule } from './system/routes.js';
+import { sessionTokenResolver } from './users/sessions.js';
 
 /** What a module may ask for when it wires itself. */
 export interface ModuleDeps {
@@ -11,8 +15,12 @@ export interface ModuleDeps {
   database: DatabaseHandle;
   contract: Contract;
   authenticator: Authenticator;
+  signer: JwtSigner;
+  mailer: Mailer;
+  log: FastifyBaseLogger;
 }
 
 export function createModules(deps: ModuleDeps): Module[] {
+  deps.authenticator.use(sessionTokenResolver(deps.database.db, deps.signer));
   return [systemModule(deps)];
 }

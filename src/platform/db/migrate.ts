@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import * as m0001 from './migrations/0001_instance.js';
+import * as m0002 from './migrations/0002_identity.js';
 
 /**
  * Forward-only migrations, in order. Kysely's migrator takes a lock (a lock row inside a transaction),
@@ -7,6 +8,7 @@ import * as m0001 from './migrations/0001_instance.js';
  */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_instance': m0001,
+  '0002_identity': m0002,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -1,13 +1,29 @@
 import type { Generated } from 'kysely';
 
 /**
- * The database interface Kysely checks queries against. Modules add their own tables by declaration
- * merging (`declare module '.../platform/db/schema.js' { interface Database { … } }`) beside their
- * repositories, so table types live with the module that owns them.
+ * The database interface Kysely checks every query against: one table type per table. Flags are
+ * stored as integers 0/1 (SQLite has no boolean), JSON as text, times as Unix seconds unless the
+ * column name says `_ms`.
  */
 export interface Database {
   instance_settings: InstanceSettingsTable;
+  users: UsersTable;
+  user_tokens: UserTokensTable;
+  organizations: OrganizationsTable;
+  roles: RolesTable;
+  role_rules: RoleRulesTable;
+  memberships: MembershipsTable;
+  teams: TeamsTable;
+  team_roles: TeamRolesTable;
+  team_members: TeamMembersTable;
+  api_keys: ApiKeysTable;
+  api_key_rules: ApiKeyRulesTable;
+  events: EventsTable;
+  rate_limits: RateLimitsTable;
 }
+
+export type Id = Generated<number>;
+export type Flag = number;
 
 /** Small key/value facts about this installation (install id, first-start markers, ...). */
 export interface InstanceSettingsTable {
@@ -16,5 +32,157 @@ export interface InstanceSettingsTable {
   updated_at: number;
 }
 
-/** Shared column helper type for surrogate keys. */
-export type Id = Generated<number>;
+export interface UsersTable {
+  id: Id;
+  username: string;
+  /** Lower-cased. */
+  email: string;
+  password_hash: string;
+  given_name: string;
+  family_name: string;
+  locale: string;
+  country_code: string | null;
+  picture_url: string | null;
+  mfa_enabled: Flag;
+  email_verified: Flag;
+  /** JSON: the console's onboarding state. */
+  guide: string | null;
+  /** Bumped on password change and deletion: older session tokens stop working. */
+  token_version: number;
+  last_login_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Single-use tokens mailed to users: email verification, password reset, login confirmation. */
+export interface UserTokensTable {
+  id: Id;
+  user_id: number;
+  purpose: string;
+  token_hash: string;
+  expires_at: number;
+  used_at: number | null;
+  created_at: number;
+}
+
+export interface OrganizationsTable {
+  id: Id;
+  canonical: string;
+  name: string;
+  parent_id: number | null;
+  is_root: Flag;
+  mfa_enabled: Flag;
+  quotas: Flag;
+  can_children_create_appearance: Flag;
+  can_children_use_dedicated_authentication: Flag;
+  is_using_dedicated_authentication: Flag;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RolesTable {
+  id: Id;
+  organization_id: number;
+  canonical: string;
+  name: string;
+  description: string;
+  /** Built-in roles cannot be changed or deleted. */
+  is_default: Flag;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RoleRulesTable {
+  id: Id;
+  role_id: number;
+  action: string;
+  effect: string;
+  /** JSON array of resource globs; empty means every entity of the kind in the organization. */
+  resources: string;
+}
+
+/** An organization member, or a pending invitation (user_id null until accepted). */
+export interface MembershipsTable {
+  id: Id;
+  organization_id: number;
+  user_id: number | null;
+  role_id: number;
+  invitation_email: string | null;
+  invitation_state: string | null;
+  invitation_token_hash: string | null;
+  invitation_expires_at: number | null;
+  invited_by: number | null;
+  invited_at: number | null;
+  invitation_resent_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TeamsTable {
+  id: Id;
+  organization_id: number;
+  canonical: string;
+  name: string;
+  owner_user_id: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TeamRolesTable {
+  team_id: number;
+  role_id: number;
+}
+
+export interface TeamMembersTable {
+  team_id: number;
+  user_id: number;
+  created_at: number;
+}
+
+export interface ApiKeysTable {
+  id: Id;
+  organization_id: number;
+  canonical: string;
+  name: string;
+  description: string;
+  owner_user_id: number | null;
+  created_by: number | null;
+  /** Public identifier embedded in the token; used to find the key. */
+  prefix: string;
+  /** SHA-256 of the whole token. */
+  token_hash: string;
+  last_seven: string;
+  readonly: Flag;
+  last_used_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ApiKeyRulesTable {
+  id: Id;
+  api_key_id: number;
+  action: string;
+  effect: string;
+  resources: string;
+}
+
+export interface EventsTable {
+  id: Id;
+  organization_id: number;
+  type: string;
+  severity: string;
+  title: string;
+  message: string;
+  color: string | null;
+  icon: string | null;
+  /** JSON array of {key, value}. */
+  tags: string;
+  timestamp_ms: number;
+}
+
+/** Fixed-window counters shared by every replica (login and password-reset throttling). */
+export interface RateLimitsTable {
+  key: string;
+  window_start: number;
+  count: number;
+}

@@ -2,14 +2,17 @@ import type { FastifyRequest } from 'fastify';
 import { unauthorized } from '../errors.js';
 import { type PresentedToken, presentedToken } from './tokens.js';
 
-/**
- * Who is calling. The identity module fills in the details by declaration merging; the platform only
- * needs to know that a request has (or lacks) an actor.
- */
+/** Who is calling: a user (session token) or an API key acting for its organization. */
 export interface Actor {
-  kind: string;
+  kind: 'user' | 'api_key';
   /** Read-only tokens may only use GET and HEAD. */
   readonly: boolean;
+  /** The user, or the API key's owner (may be null once the owner is deleted). */
+  userId: number | null;
+  username: string | null;
+  apiKeyId: number | null;
+  /** For API keys: the key's organization. For sessions opened into an organization: that one. */
+  organizationId: number | null;
 }
 
 /** Turns a presented token into an actor, or undefined when this resolver does not know the token. */

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Access } from '../authz/access.js';
 import type { DbHandle } from '../db/database.js';
 import type { Actor } from './auth.js';
 import type { OrderBy } from './ordering.js';
@@ -17,6 +18,8 @@ export interface HandlerContext<P = Record<string, any>, Q = Record<string, any>
   db: DbHandle;
   /** The caller; undefined only on public operations called without a token. */
   actor: Actor | undefined;
+  /** The caller's standing in the path's organization, set by the permission check. */
+  access: Access | undefined;
   paging: Paging;
   orderBy: OrderBy[];
   requestId: string;
@@ -48,14 +51,21 @@ export interface OperationSpec<Ctx extends HandlerContext = HandlerContext> {
   sortable?: Record<string, string>;
   /** Describe the audit event of a successful call; it is written inside the transaction. */
   audit?: (ctx: Ctx, result: unknown) => AuditRecord | undefined;
+  /** For writes that change nothing worth recording (e.g. a dry-run check); says why by existing. */
+  noAudit?: true;
   handler: (ctx: Ctx) => Promise<HandlerResult> | HandlerResult;
 }
 
-/** An action code, and how to build the resource path from the context (see platform/authz). */
+/**
+ * What an organization-scoped operation requires (see platform/authz). The organization comes from
+ * the path; an action of `null` asks only for standing in the organization (any member or key).
+ */
 export interface PermissionSpec {
-  action: string;
+  action: string | null;
   /** Entity canonicals after the organization, e.g. ctx => [ctx.params.project_canonical]. */
   entities?: (ctx: HandlerContext) => string[];
+  /** The user owning the entity acted on: owners may do everything on their own entity. */
+  owner?: (ctx: HandlerContext) => Promise<number | null | undefined>;
 }
 
 export type OperationTable = Record<string, OperationSpec<any>>;

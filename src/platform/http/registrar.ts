@@ -94,6 +94,7 @@ export function registerOperations(app: FastifyInstance, modules: Module[], deps
         throw new Error(`module ${module.name}: '${operationId}' is not an operation of the contract`);
       }
       if (specs.has(operationId)) throw new Error(`module ${module.name}: '${operationId}' is defined twice`);
+      checkDeclarations(module.name, deps.contract.byId.get(operationId) as ContractOperation, spec);
       specs.set(operationId, spec);
     }
   }
@@ -103,6 +104,23 @@ export function registerOperations(app: FastifyInstance, modules: Module[], deps
     const compiled = compileOperation(op, deps.compiler);
     const handler = buildHandler(op, spec, compiled, deps);
     app.route({ method: op.method, url: op.routePath, handler, config: { operationId: op.operationId } });
+  }
+}
+
+/**
+ * Tenant isolation and auditing are declared, not remembered: an operation under an organization
+ * must say which permission it needs, and one that changes something there must say what it records.
+ */
+function checkDeclarations(module: string, op: ContractOperation, spec: OperationSpec): void {
+  const scoped = op.path.includes('{organization_canonical}') && !op.isPublic;
+  if (scoped && !spec.permission) {
+    throw new Error(`module ${module}: '${op.operationId}' is organization-scoped and must declare a permission`);
+  }
+  if (spec.permission && !op.path.includes('{organization_canonical}')) {
+    throw new Error(`module ${module}: '${op.operationId}' declares a permission but has no organization in its path`);
+  }
+  if (scoped && op.method !== 'GET' && !spec.audit && !spec.noAudit) {
+    throw new Error(`module ${module}: '${op.operationId}' changes organization data and must declare an audit event`);
   }
 }
 
@@ -136,6 +154,7 @@ function buildHandler(
       body,
       db,
       actor,
+      access: undefined,
       paging: pagingFrom(query),
       orderBy: parseOrderBy(query.order_by, spec.sortable),
       requestId: request.id,

@@ -1,0 +1,77 @@
+import { type JwtSigner, looksLikeJwt } from '../../platform/crypto/jwt.js';
+import type { DbHandle } from '../../platform/db/database.js';
+import type { Actor, TokenResolver } from '../../platform/http/auth.js';
+
+export interface SessionUser {
+  id: number;
+  username: string;
+  token_version: number;
+}
+
+export interface SessionOrganization {
+  id: number;
+  canonical: string;
+  name: string;
+}
+
+/** Signs a session token for a user, optionally opened into one organization. */
+export function issueSessionToken(
+  signer: JwtSigner,
+  ttlSeconds: number,
+  user: SessionUser,
+  organization?: SessionOrganization,
+): string {
+  return signer.sign(
+    {
+      sub: String(user.id),
+      ver: user.token_version,
+      ...(organization ? { org: organization.canonical } : {}),
+      cycloid: {
+        user: { id: user.id, username: user.username },
+        ...(organization
+          ? { organization: { id: organization.id, canonical: organization.canonical, name: organization.name } }
+          : {}),
+      },
+    },
+    ttlSeconds,
+  );
+}
+
+/**
+ * Resolves session tokens. The user is read on every request, so a deleted account or a changed
+ * password (which bumps token_version) ends every older session at once.
+ */
+export function sessionTokenResolver(db: DbHandle, signer: JwtSigner): TokenResolver {
+  return async ({ token }) => {
+    if (!looksLikeJwt(token)) return undefined;
+    const claims = signer.verify(token);
+    if (!claims) return undefined;
+    const userId = Number(claims.sub);
+    if (!Number.isSafeInteger(userId)) return undefined;
+    const user = await db
+      .selectFrom('users')
+      .select(['id', 'username', 'token_version'])
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    if (!user || user.token_version !== claims.ver) return undefined;
+    let organizationId: number | null = null;
+    if (claims.org) {
+      const org = await db
+        .selectFrom('organizations')
+        .select('id')
+        .where('canonical', '=', claims.org)
+        .executeTakeFirst();
+      if (!org) return undefined;
+      organizationId = org.id;
+    }
+    const actor: Actor = {
+      kind: 'user',
+      readonly: false,
+      userId: user.id,
+      username: user.username,
+      apiKeyId: null,
+      organizationId,
+    };
+    return actor;
+  };
+}

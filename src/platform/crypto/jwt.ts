@@ -1,0 +1,69 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { safeEqual } from './hashing.js';
+
+/** Claims of a Gantry session token. */
+export interface SessionClaims {
+  iss: string;
+  aud: string;
+  sub: string;
+  iat: number;
+  nbf: number;
+  exp: number;
+  jti: string;
+  /** The user's token_version when issued; a bump invalidates the token. */
+  ver: number;
+  /** Organization the session was opened into, if any. */
+  org?: string;
+  cycloid?: Record<string, unknown>;
+}
+
+const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+export const ISSUER = 'gantry';
+export const AUDIENCE = 'customer';
+
+/** HS256 JSON Web Tokens with one server key. */
+export class JwtSigner {
+  constructor(private readonly key: Buffer) {
+    if (key.length < 32) throw new Error('the token signing key must be at least 32 bytes');
+  }
+
+  sign(claims: Omit<SessionClaims, 'iss' | 'aud' | 'iat' | 'nbf' | 'exp' | 'jti'>, ttlSeconds: number): string {
+    const now = Math.floor(Date.now() / 1000);
+    const payload: SessionClaims = {
+      iss: ISSUER,
+      aud: AUDIENCE,
+      iat: now,
+      nbf: now,
+      exp: now + ttlSeconds,
+      jti: randomUUID(),
+      ...claims,
+    };
+    const body = `${HEADER}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+    return `${body}.${this.mac(body)}`;
+  }
+
+  /** The claims of a valid, unexpired token of ours; undefined for anything else. */
+  verify(token: string): SessionClaims | undefined {
+    const parts = token.split('.');
+    if (parts.length !== 3 || parts[0] !== HEADER) return undefined;
+    if (!safeEqual(this.mac(`${parts[0]}.${parts[1]}`), parts[2])) return undefined;
+    let claims: SessionClaims;
+    try {
+      claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as SessionClaims;
+    } catch {
+      return undefined;
+    }
+    const now = Math.floor(Date.now() / 1000);
+    if (claims.iss !== ISSUER || claims.aud !== AUDIENCE) return undefined;
+    if (typeof claims.exp !== 'number' || claims.exp <= now || (claims.nbf ?? 0) > now + 5) return undefined;
+    return claims;
+  }
+
+  private mac(data: string): string {
+    return createHmac('sha256', this.key).update(data).digest('base64url');
+  }
+}
+
+export function looksLikeJwt(token: string): boolean {
+  return token.startsWith(`${HEADER}.`);
+}
