@@ -6,7 +6,14 @@ import type { Authenticator } from '../platform/http/auth.js';
 import type { Contract } from '../platform/http/contract.js';
 import type { Module } from '../platform/http/operation.js';
 import type { Mailer } from '../platform/mail/mailer.js';
+import { apiKeysModule } from './api-keys/routes.js';
+import { eventsModule } from './events/routes.js';
+import { membersModule } from './members/routes.js';
+import { organizationsModule } from './organizations/routes.js';
+import { rolesModule } from './roles/routes.js';
 import { systemModule } from './system/routes.js';
+import { teamsModule } from './teams/routes.js';
+import { usersModule } from './users/routes.js';
 import { sessionTokenResolver } from './users/sessions.js';
 
 /** What a module may ask for when it wires itself. */
@@ -22,5 +29,14 @@ export interface ModuleDeps {
 
 export function createModules(deps: ModuleDeps): Module[] {
   deps.authenticator.use(sessionTokenResolver(deps.database.db, deps.signer));
-  return [systemModule(deps)];
+  return [
+    systemModule(deps),
+    usersModule(deps),
+    organizationsModule(deps),
+    rolesModule(deps),
+    membersModule(deps),
+    teamsModule(deps),
+    apiKeysModule(deps),
+    eventsModule(deps),
+  ];
 }

@@ -47,6 +47,11 @@ export interface OperationSpec<Ctx extends HandlerContext = HandlerContext> {
   permission?: PermissionSpec;
   /** Run the handler (and its audit record) in one database transaction. */
   tx?: boolean;
+  /**
+   * Query parameters this server accepts beyond the contract's (JSON schemas by name), e.g. an
+   * invitation token on login. Documented in docs/api-conventions.md; everything else stays a 400.
+   */
+  extraQuery?: Record<string, Record<string, unknown>>;
   /** Wire field -> column, for `order_by`. */
   sortable?: Record<string, string>;
   /** Describe the audit event of a successful call; it is written inside the transaction. */

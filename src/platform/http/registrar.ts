@@ -32,7 +32,11 @@ function lazy<T>(make: () => T): () => T {
 }
 
 /** Builds the validators and serializers of one operation from its contract entry. */
-export function compileOperation(op: ContractOperation, compiler: SchemaCompiler) {
+export function compileOperation(
+  op: ContractOperation,
+  compiler: SchemaCompiler,
+  extraQuery: Record<string, unknown> = {},
+) {
   const pathParams = op.parameters.filter((p) => p.in === 'path');
   const queryParams = op.parameters.filter((p) => p.in === 'query');
   const objectOf = (params: typeof pathParams, extra: Record<string, unknown> = {}): JsonSchema => ({
@@ -42,7 +46,7 @@ export function compileOperation(op: ContractOperation, compiler: SchemaCompiler
     additionalProperties: false,
   });
   const params = lazy(() => compiler.coercing(objectOf(pathParams)));
-  const query = lazy(() => compiler.coercing(objectOf(queryParams, PAGING_QUERY_SCHEMAS)));
+  const query = lazy(() => compiler.coercing(objectOf(queryParams, { ...PAGING_QUERY_SCHEMAS, ...extraQuery })));
   const bodySchema = op.requestBody ? toStrictRef(op.requestBody.schema) : undefined;
   const jsonBody = lazy(() => compiler.body(bodySchema ?? {}));
   const formBody = lazy(() => compiler.coercing(bodySchema ?? {}));
@@ -101,7 +105,7 @@ export function registerOperations(app: FastifyInstance, modules: Module[], deps
 
   for (const op of deps.contract.operations) {
     const spec = specs.get(op.operationId);
-    const compiled = compileOperation(op, deps.compiler);
+    const compiled = compileOperation(op, deps.compiler, spec?.extraQuery);
     const handler = buildHandler(op, spec, compiled, deps);
     app.route({ method: op.method, url: op.routePath, handler, config: { operationId: op.operationId } });
   }
