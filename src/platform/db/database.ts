@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import SqliteDatabase from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
@@ -17,6 +18,17 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
+/**
+ * better-sqlite3 12 is the last line that builds on Node 20, but its statements can crash Node 24 when
+ * garbage-collected; 13 fixes that, ships prebuilt binaries, and needs Node 22 or newer. Both are
+ * installed (13 under an alias) and the one matching the running Node is loaded.
+ */
+function sqliteDriver(): typeof BetterSqlite3 {
+  const require = createRequire(import.meta.url);
+  const major = Number(process.versions.node.split('.')[0]);
+  return require(major >= 22 ? 'better-sqlite3-prebuilt' : 'better-sqlite3') as typeof BetterSqlite3;
+}
+
 // BIGINT (int8) columns hold Unix timestamps and counts that fit in a double; parse them as numbers.
 pg.types.setTypeParser(20, (value: string) => Number.parseInt(value, 10));
 
@@ -30,7 +42,8 @@ export function openDatabase(url: string): DatabaseHandle {
   }
   const file = url.replace(/^sqlite:(\/\/)?/, '');
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-  const sqlite = new SqliteDatabase(file);
+  const Driver = sqliteDriver();
+  const sqlite = new Driver(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
