@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { tenant } from '../helpers/factories.js';
 import { startServer, type TestServer, testEngines } from '../helpers/server.js';
 
 // POST /user/login is public and takes a body, so input handling is reached without a token.
@@ -111,6 +112,14 @@ for (const engine of testEngines()) {
       );
       await expectError(server.request('GET', '/countries?page=2&page_index=3'), 400, 'BadRequest', /disagree/);
       assert.equal((await server.request('GET', '/countries?page=1&per_page=10')).status, 200);
+    });
+
+    it('paging bounds hold where the contract declares its own paging parameters', async () => {
+      const { token } = await tenant(server);
+      for (const query of ['page_index=0', 'page_size=0', 'page_size=5000', 'page_index=-1']) {
+        const res = await server.request('GET', `/organizations?${query}`, { token });
+        assert.equal(res.status, 400, `${query}: ${res.text}`);
+      }
     });
 
     it('unknown query parameters are refused but token carriers are accepted everywhere', async () => {

@@ -39,14 +39,15 @@ export function compileOperation(
 ) {
   const pathParams = op.parameters.filter((p) => p.in === 'path');
   const queryParams = op.parameters.filter((p) => p.in === 'query');
-  const objectOf = (params: typeof pathParams, extra: Record<string, unknown> = {}): JsonSchema => ({
+  /** `overrides` win over the contract: paging bounds apply even where the contract declares none. */
+  const objectOf = (params: typeof pathParams, extra: Record<string, unknown> = {}, overrides = {}): JsonSchema => ({
     type: 'object',
-    properties: { ...extra, ...Object.fromEntries(params.map((p) => [p.name, toStrictRef(p.schema)])) },
+    properties: { ...extra, ...Object.fromEntries(params.map((p) => [p.name, toStrictRef(p.schema)])), ...overrides },
     required: params.filter((p) => p.required).map((p) => p.name),
     additionalProperties: false,
   });
   const params = lazy(() => compiler.coercing(objectOf(pathParams)));
-  const query = lazy(() => compiler.coercing(objectOf(queryParams, { ...PAGING_QUERY_SCHEMAS, ...extraQuery })));
+  const query = lazy(() => compiler.coercing(objectOf(queryParams, extraQuery, PAGING_QUERY_SCHEMAS)));
   const bodySchema = op.requestBody ? toStrictRef(op.requestBody.schema) : undefined;
   const jsonBody = lazy(() => compiler.body(bodySchema ?? {}));
   const formBody = lazy(() => compiler.coercing(bodySchema ?? {}));
