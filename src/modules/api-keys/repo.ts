@@ -1,0 +1,213 @@
+import { type Selectable, sql } from 'kysely';
+import type { RuleSpec } from '../../platform/authz/rules.js';
+import type { DbHandle } from '../../platform/db/database.js';
+import type { ApiKeysTable, UsersTable } from '../../platform/db/schema.js';
+
+export type ApiKeyRow = Omit<Selectable<ApiKeysTable>, 'token_hash'>;
+
+/** The owner as the wire's `User` needs it; every column null when the key has no owner. */
+export interface OwnerColumns {
+  owner_username: string | null;
+  owner_email: string | null;
+  owner_given_name: string | null;
+  owner_family_name: string | null;
+  owner_locale: string | null;
+  owner_country_code: string | null;
+  owner_picture_url: string | null;
+  owner_mfa_enabled: number | null;
+  owner_last_login_at: number | null;
+  owner_created_at: number | null;
+  owner_updated_at: number | null;
+}
+
+export type ApiKeyWithOwner = ApiKeyRow & OwnerColumns;
+
+export interface StoredRule extends RuleSpec {
+  id: number;
+  api_key_id: number;
+}
+
+const KEY_COLUMNS = [
+  'api_keys.id',
+  'api_keys.organization_id',
+  'api_keys.canonical',
+  'api_keys.name',
+  'api_keys.description',
+  'api_keys.owner_user_id',
+  'api_keys.created_by',
+  'api_keys.prefix',
+  'api_keys.last_seven',
+  'api_keys.readonly',
+  'api_keys.last_used_at',
+  'api_keys.created_at',
+  'api_keys.updated_at',
+] as const;
+
+const OWNER_COLUMNS = [
+  'owner.username as owner_username',
+  'owner.email as owner_email',
+  'owner.given_name as owner_given_name',
+  'owner.family_name as owner_family_name',
+  'owner.locale as owner_locale',
+  'owner.country_code as owner_country_code',
+  'owner.picture_url as owner_picture_url',
+  'owner.mfa_enabled as owner_mfa_enabled',
+  'owner.last_login_at as owner_last_login_at',
+  'owner.created_at as owner_created_at',
+  'owner.updated_at as owner_updated_at',
+] as const;
+
+/** Keys of one organization with their owner, in creation order; callers add filters and paging. */
+export function keysOf(db: DbHandle, organizationId: number) {
+  return db
+    .selectFrom('api_keys')
+    .leftJoin('users as owner', 'owner.id', 'api_keys.owner_user_id')
+    .select([...KEY_COLUMNS, ...OWNER_COLUMNS])
+    .where('api_keys.organization_id', '=', organizationId)
+    .orderBy('api_keys.id');
+}
+
+export function findKey(db: DbHandle, organizationId: number, canonical: string): Promise<ApiKeyWithOwner | undefined> {
+  return keysOf(db, organizationId).where('api_keys.canonical', '=', canonical).executeTakeFirst();
+}
+
+/** Just enough of every key to decide visibility (rules may be scoped to key canonicals). */
+export function visibilityRows(db: DbHandle, organizationId: number) {
+  return db
+    .selectFrom('api_keys')
+    .select(['id', 'canonical', 'owner_user_id'])
+    .where('organization_id', '=', organizationId)
+    .execute();
+}
+
+export async function rulesOf(db: DbHandle, keyIds: number[]): Promise<Map<number, StoredRule[]>> {
+  const byKey = new Map<number, StoredRule[]>(keyIds.map((id) => [id, []]));
+  if (keyIds.length === 0) return byKey;
+  const rows = await db
+    .selectFrom('api_key_rules')
+    .select(['id', 'api_key_id', 'action', 'resources'])
+    .where('api_key_id', 'in', keyIds)
+    .orderBy('id')
+    .execute();
+  for (const row of rows) {
+    byKey.get(row.api_key_id)?.push({ ...row, resources: JSON.parse(row.resources) as string[] });
+  }
+  return byKey;
+}
+
+export async function prefixTaken(db: DbHandle, prefix: string): Promise<boolean> {
+  return (await db.selectFrom('api_keys').select('id').where('prefix', '=', prefix).executeTakeFirst()) !== undefined;
+}
+
+export async function canonicalTaken(db: DbHandle, organizationId: number, canonical: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('api_keys')
+    .select('id')
+    .where('organization_id', '=', organizationId)
+    .where('canonical', '=', canonical)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function insertKey(
+  db: DbHandle,
+  values: Omit<Selectable<ApiKeysTable>, 'id' | 'last_used_at'>,
+  rules: RuleSpec[],
+): Promise<number> {
+  const { id } = await db
+    .insertInto('api_keys')
+    .values({ ...values, last_used_at: null })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  if (rules.length > 0) {
+    await db
+      .insertInto('api_key_rules')
+      .values(
+        rules.map((rule) => ({
+          api_key_id: id,
+          action: rule.action,
+          effect: 'allow',
+          resources: JSON.stringify(rule.resources),
+        })),
+      )
+      .execute();
+  }
+  return id;
+}
+
+export async function updateKey(
+  db: DbHandle,
+  id: number,
+  values: { name: string; description: string; owner_user_id: number | null; updated_at: number },
+): Promise<void> {
+  await db.updateTable('api_keys').set(values).where('id', '=', id).execute();
+}
+
+export async function deleteKey(db: DbHandle, id: number): Promise<void> {
+  await db.deleteFrom('api_key_rules').where('api_key_id', '=', id).execute();
+  await db.deleteFrom('api_keys').where('id', '=', id).execute();
+}
+
+export function organizationById(db: DbHandle, id: number) {
+  return db.selectFrom('organizations').select(['id', 'canonical']).where('id', '=', id).executeTakeFirst();
+}
+
+/** A user with accepted membership in one of the given organizations, by username. */
+export function memberByUsername(
+  db: DbHandle,
+  organizationIds: number[],
+  username: string,
+): Promise<Pick<Selectable<UsersTable>, 'id' | 'username'> | undefined> {
+  return db
+    .selectFrom('users')
+    .innerJoin('memberships', 'memberships.user_id', 'users.id')
+    .select(['users.id', 'users.username'])
+    .where('users.username', '=', username)
+    .where('memberships.organization_id', 'in', organizationIds)
+    .where((eb) =>
+      eb.or([eb('memberships.invitation_state', 'is', null), eb('memberships.invitation_state', '=', 'accepted')]),
+    )
+    .executeTakeFirst();
+}
+
+/** The user behind a membership of the organization (null for pending invitations or unknown ids). */
+export async function userOfMembership(db: DbHandle, organizationId: number, membershipId: number) {
+  const row = await db
+    .selectFrom('memberships')
+    .select('user_id')
+    .where('id', '=', membershipId)
+    .where('organization_id', '=', organizationId)
+    .executeTakeFirst();
+  return row?.user_id ?? null;
+}
+
+/** What the token resolver needs, found by the token's public prefix. */
+export function keyByPrefix(db: DbHandle, prefix: string) {
+  return db
+    .selectFrom('api_keys')
+    .leftJoin('users as owner', 'owner.id', 'api_keys.owner_user_id')
+    .select([
+      'api_keys.id',
+      'api_keys.organization_id',
+      'api_keys.token_hash',
+      'api_keys.readonly',
+      'api_keys.owner_user_id',
+      'api_keys.last_used_at',
+      'owner.username as owner_username',
+    ])
+    .where('api_keys.prefix', '=', prefix)
+    .executeTakeFirst();
+}
+
+/** Conditional, so concurrent requests (or replicas) write at most once per interval. */
+export async function touchLastUsed(db: DbHandle, id: number, now: number, intervalSeconds: number): Promise<void> {
+  await db
+    .updateTable('api_keys')
+    .set({ last_used_at: now })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', now - intervalSeconds)]))
+    .execute();
+}
+
+/** A condition no row satisfies, for "visible ids" filters that came out empty. */
+export const NOTHING = sql<boolean>`1 = 0`;

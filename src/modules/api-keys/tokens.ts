@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import { randomToken, safeEqual, sha256 } from '../../platform/crypto/hashing.js';
+import { isSet, nowSeconds } from '../../platform/db/columns.js';
+import type { DbHandle } from '../../platform/db/database.js';
+import { forbidden } from '../../platform/errors.js';
+import type { Actor, TokenResolver } from '../../platform/http/auth.js';
+import { type Contract, loadContract } from '../../platform/http/contract.js';
+import { keyByPrefix, touchLastUsed } from './repo.js';
+
+/**
+ * API key tokens look like `gty_<prefix>_<secret>`: the prefix (12 lowercase letters and digits) is
+ * public and finds the key with one indexed lookup; the secret is 32 random bytes. Only the SHA-256 of
+ * the whole token is stored.
+ */
+export const TOKEN_MARK = 'gty_';
+const PREFIX_LENGTH = 12;
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+/** Outside organization paths, a key may only list the organizations it reaches (its own and descendants). */
+const KEY_DISCOVERY = new Set(['getOrgs']);
+/** `last_used` is a coarse "is this key still in use" signal: one write per key per minute at most. */
+export const LAST_USED_INTERVAL_SECONDS = 60;
+
+export function randomPrefix(): string {
+  let out = '';
+  while (out.length < PREFIX_LENGTH) {
+    for (const byte of randomBytes(PREFIX_LENGTH * 2)) {
+      // 252 = 7 * 36: rejecting the top bytes keeps every character equally likely.
+      if (byte < 252 && out.length < PREFIX_LENGTH) out += ALPHABET[byte % ALPHABET.length];
+    }
+  }
+  return out;
+}
+
+export function makeToken(prefix: string): string {
+  return `${TOKEN_MARK}${prefix}_${randomToken(32)}`;
+}
+
+/** The prefix of a well-formed API key token, or undefined. */
+export function prefixOf(token: string): string | undefined {
+  if (!token.startsWith(TOKEN_MARK) || token.length < TOKEN_MARK.length + PREFIX_LENGTH + 2) return undefined;
+  const prefix = token.slice(TOKEN_MARK.length, TOKEN_MARK.length + PREFIX_LENGTH);
+  if (token[TOKEN_MARK.length + PREFIX_LENGTH] !== '_' || !/^[a-z0-9]+$/.test(prefix)) return undefined;
+  return prefix;
+}
+
+/**
+ * Resolves API key tokens to an actor acting for the key's organization. The key is read on every
+ * request, so a deleted key stops working on the very next one. Keys only serve organization-scoped
+ * operations, `getOrgs` and public ones (where a token changes nothing): anything else, such as the
+ * `/user` endpoints or `createOrg`, is a 403 for a valid key.
+ */
+export function apiKeyTokenResolver(db: DbHandle, contract: Contract = loadContract()): TokenResolver {
+  return async ({ token }, request) => {
+    const prefix = prefixOf(token);
+    if (!prefix) return undefined;
+    const key = await keyByPrefix(db, prefix);
+    if (!key || !safeEqual(sha256(token), key.token_hash)) return undefined;
+
+    const operationId = (request.routeOptions?.config as { operationId?: string } | undefined)?.operationId;
+    const operation = operationId ? contract.byId.get(operationId) : undefined;
+    if (
+      operation &&
+      !operation.isPublic &&
+      !operation.path.includes('{organization_canonical}') &&
+      !KEY_DISCOVERY.has(operation.operationId)
+    ) {
+      throw forbidden('API keys only work on organization endpoints (/organizations/{organization_canonical}/...)');
+    }
+
+    const now = nowSeconds();
+    if (key.last_used_at === null || key.last_used_at <= now - LAST_USED_INTERVAL_SECONDS) {
+      // Best effort: failing to record usage must not fail the request.
+      await touchLastUsed(db, key.id, now, LAST_USED_INTERVAL_SECONDS).catch((error: unknown) =>
+        request.log.warn({ err: error, apiKeyId: key.id }, 'could not record API key usage'),
+      );
+    }
+    const actor: Actor = {
+      kind: 'api_key',
+      readonly: isSet(key.readonly),
+      userId: key.owner_user_id,
+      username: key.owner_username ?? null,
+      apiKeyId: key.id,
+      organizationId: key.organization_id,
+    };
+    return actor;
+  };
+}
