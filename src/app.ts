@@ -55,6 +55,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     return503OnClosing: true,
+    trustProxy: config.trustProxy,
   });
 
   app.addHook('onRequest', (request, reply, done) => {

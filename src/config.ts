@@ -19,6 +19,8 @@ export interface Config {
   publicUrl: string | undefined;
   /** Token signing secret; when unset, a key file in the data directory is created and used. */
   jwtSecret: string | undefined;
+  /** Behind a reverse proxy: take the client address from X-Forwarded-For (rate limits per IP need it). */
+  trustProxy: boolean;
   /** Lifetime of session tokens, in seconds. */
   sessionTtlSeconds: number;
   smtpUrl: string | undefined;
@@ -53,6 +55,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     'GANTRY_PUBLIC_URL',
     'GANTRY_JWT_SECRET',
     'GANTRY_SESSION_TTL',
+    'GANTRY_TRUST_PROXY',
     'GANTRY_SMTP_URL',
     'GANTRY_MAIL_FROM',
     'GANTRY_ADMIN_EMAIL',
@@ -133,6 +136,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     shutdownTimeoutMs: integer('GANTRY_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     publicUrl,
     jwtSecret,
+    trustProxy: boolean('GANTRY_TRUST_PROXY', false),
     sessionTtlSeconds: integer('GANTRY_SESSION_TTL', 3600, 60, 30 * 24 * 3600),
     smtpUrl,
     mailFrom: env.GANTRY_MAIL_FROM || 'Gantry <gantry@localhost>',

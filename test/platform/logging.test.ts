@@ -24,6 +24,8 @@ describe('logs never contain tokens', () => {
     await server.request('GET', '/organizations?access_token=QUERYSECRET3');
     await server.request('GET', '/version', { headers: { 'x-api-key': 'HEADERSECRET4' } });
     await server.request('GET', '/nowhere?api_key=QUERYSECRET5');
+    await server.request('PUT', '/user/email/verification/PATHSECRET8');
+    await server.request('GET', '/api/members/verify/PATHSECRET9');
     server.app.log.info({ password: 'PLAINSECRET6', nested: { token: 'PLAINSECRET7' } }, 'domain log');
     await new Promise((resolve) => setTimeout(resolve, 50));
 

@@ -1,6 +1,87 @@
-import type { Module } from '../../platform/http/operation.js';
+import type { Config } from '../../config.js';
+import { unauthorized } from '../../platform/errors.js';
+import { writeAudit } from '../../platform/events/audit.js';
+import type { HandlerContext, Module } from '../../platform/http/operation.js';
+import { RateLimiter } from '../../platform/http/rate-limit.js';
 import type { ModuleDeps } from '../index.js';
+import type { CallInfo, UsersEnv } from './context.js';
+import { confirmLogin, login, refreshSession, sessionUser } from './login.js';
+import { presentAccount } from './present.js';
+import {
+  deleteAccount,
+  requestPasswordReset,
+  resendVerification,
+  resetPassword,
+  saveGuide,
+  signUp,
+  updateAccount,
+  verifyEmail,
+} from './service.js';
 
-export function usersModule(_deps: ModuleDeps): Module {
-  return { name: 'users', operations: {} };
+/**
+ * Links in mails point at GANTRY_PUBLIC_URL, else at the address this server listens on. Never at the
+ * request's Host header: a forged Host would send reset links to an attacker's site.
+ */
+function baseUrl(config: Config, ctx: HandlerContext): string {
+  if (config.publicUrl) return config.publicUrl.replace(/\/+$/, '');
+  const host = ['0.0.0.0', '::', ''].includes(config.host)
+    ? 'localhost'
+    : config.host.includes(':')
+      ? `[${config.host}]`
+      : config.host;
+  return `http://${host}:${ctx.request.socket.localPort ?? config.port}`;
+}
+
+function callInfo(config: Config, ctx: HandlerContext): CallInfo {
+  return {
+    ip: ctx.request.ip,
+    baseUrl: baseUrl(config, ctx),
+    audit: (db, record) => writeAudit(db, record, ctx),
+  };
+}
+
+/**
+ * Accounts and sessions (contract tag User). Handlers manage their own transactions: mails leave only
+ * after the change is committed, and failed logins must still count against the rate limits. OAuth
+ * and AWS Marketplace operations stay unimplemented (501).
+ */
+export function usersModule(deps: ModuleDeps): Module {
+  const env: UsersEnv = {
+    db: deps.database.db,
+    config: deps.config,
+    signer: deps.signer,
+    mailer: deps.mailer,
+    log: deps.log,
+    limiter: new RateLimiter(deps.database.db),
+  };
+  const call = (ctx: HandlerContext) => callInfo(deps.config, ctx);
+  const user = (ctx: HandlerContext) => sessionUser(env.db, ctx.actor);
+
+  return {
+    name: 'users',
+    operations: {
+      signUp: { handler: (ctx) => signUp(env, ctx.body, call(ctx)) },
+      emailVerificationResend: { handler: (ctx) => resendVerification(env, ctx.body.email, call(ctx)) },
+      emailVerification: { handler: (ctx) => verifyEmail(env, ctx.params.verification_token) },
+      emailAuthenticationVerification: { handler: (ctx) => confirmLogin(env, ctx.params.authentication_token) },
+      login: {
+        // An existing user accepts an organization invitation by logging in with its token.
+        extraQuery: { invitation_token: { type: 'string', minLength: 5 } },
+        handler: (ctx) => login(env, { ...ctx.body, invitation_token: ctx.query.invitation_token }, call(ctx)),
+      },
+      refreshToken: { handler: (ctx) => refreshSession(env, ctx.actor, ctx.query) },
+      getUserAccount: { handler: async (ctx) => presentAccount(await user(ctx)) },
+      updateUserAccount: { handler: async (ctx) => updateAccount(env, await user(ctx), ctx.body, call(ctx)) },
+      deleteUserAccount: { handler: async (ctx) => deleteAccount(env, await user(ctx), call(ctx)) },
+      updateUserGuide: {
+        handler: async (ctx) => {
+          // The contract makes this route public, but there is no account to store an anonymous guide in.
+          if (!ctx.actor) throw unauthorized('log in to save the guide: it is stored in your account');
+          return saveGuide(env, await user(ctx), ctx.body);
+        },
+      },
+      passwordResetReq: { handler: (ctx) => requestPasswordReset(env, ctx.body.email, call(ctx)) },
+      passwordResetUpdate: { handler: (ctx) => resetPassword(env, ctx.body) },
+    },
+  };
 }

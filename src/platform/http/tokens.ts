@@ -33,9 +33,14 @@ export function presentedToken(request: FastifyRequest): PresentedToken | undefi
   return undefined;
 }
 
-const QUERY_TOKEN_PATTERN = /([?&](?:api_key|access_token)=)[^&#]*/gi;
+const QUERY_TOKEN_PATTERN = /([?&](?:api_key|access_token|invitation_token)=)[^&#]*/gi;
+/** Operations whose last path segment is a single-use secret (verification, invitation links). */
+const PATH_TOKEN_PATTERN = /(\/(?:user\/email\/(?:verification|authentication)|members\/verify)\/)[^/?#]+/;
 
-/** `/x?api_key=secret&a=1` -> `/x?api_key=[REDACTED]&a=1`, for logs. */
+/** `/x?api_key=secret&a=1` -> `/x?api_key=[REDACTED]&a=1`, and path tokens likewise, for logs. */
 export function redactUrl(url: string): string {
-  return url.includes('=') ? url.replace(QUERY_TOKEN_PATTERN, '$1[REDACTED]') : url;
+  const redacted = url.includes('=') ? url.replace(QUERY_TOKEN_PATTERN, '$1[REDACTED]') : url;
+  return redacted.includes('/verif') || redacted.includes('/authentication/')
+    ? redacted.replace(PATH_TOKEN_PATTERN, '$1[REDACTED]')
+    : redacted;
 }
