@@ -1,6 +1,143 @@
-import type { Module } from '../../platform/http/operation.js';
+import type { operations } from '../../generated/contract.js';
+import { badRequest } from '../../platform/errors.js';
+import { writeAudit } from '../../platform/events/audit.js';
+import type { HandlerContext, Module } from '../../platform/http/operation.js';
+import { Page } from '../../platform/http/paging.js';
 import type { ModuleDeps } from '../index.js';
+import { type OrgView, presentOrganization } from './present.js';
+import { ORG_SORTABLE, type OrgRow } from './repo.js';
+import * as orgs from './service.js';
+import { organizationSummary } from './summary.js';
+import { mapPage } from './visibility.js';
 
-export function organizationsModule(_deps: ModuleDeps): Module {
-  return { name: 'organizations', operations: {} };
+type Body<Op extends keyof operations> = operations[Op] extends {
+  requestBody: { content: { 'application/json': infer B } };
+}
+  ? B
+  : never;
+type OrgParams = { organization_canonical: string };
+type Ctx<B = unknown> = HandlerContext<OrgParams, Record<string, any>, B>;
+
+const target = (canonical: string) => `organization:${canonical}`;
+
+/** `organization_created_at` is Unix seconds on getOrgs but a date-time on getChildren; both mean equality. */
+function listFilters(query: Record<string, any>) {
+  let createdAt = query.organization_created_at;
+  if (typeof createdAt === 'string') {
+    const ms = Date.parse(createdAt);
+    if (Number.isNaN(ms)) throw badRequest('query.organization_created_at: must be a date-time');
+    createdAt = Math.floor(ms / 1000);
+  }
+  return { name: query.organization_name as string | undefined, createdAt: createdAt as number | undefined };
+}
+
+/** Organizations, their children, summaries, breadcrumbs and the canDo question. */
+export function organizationsModule({ log }: ModuleDeps): Module {
+  const present = async (ctx: Ctx, row: OrgRow) =>
+    presentOrganization((await orgs.organizationViews(ctx.db, [row]))[0]);
+  const presentAll = (views: OrgView[]) => views.map(presentOrganization);
+
+  return {
+    name: 'organizations',
+    operations: {
+      getOrgs: {
+        sortable: ORG_SORTABLE,
+        handler: async (ctx: Ctx) => {
+          const page = await orgs.listVisibleOrganizations(
+            ctx.db,
+            ctx.actor!,
+            listFilters(ctx.query),
+            ctx.orderBy,
+            ctx.paging,
+          );
+          return mapPage(await orgs.pageOfViews(ctx.db, page), presentOrganization);
+        },
+      },
+      createOrg: {
+        audit: (_ctx, result: any) => ({
+          action: 'organization:create',
+          target: target(result.canonical),
+          organizationId: result.id,
+        }),
+        handler: async (ctx: Ctx<Body<'createOrg'>>) =>
+          present(ctx, await orgs.createRootOrganization(ctx.db, ctx.actor!, ctx.body)),
+      },
+      getOrg: {
+        permission: { action: 'organization:read' },
+        handler: async (ctx: Ctx) =>
+          present(ctx, await orgs.getOrganization(ctx.db, ctx.params.organization_canonical)),
+      },
+      updateOrg: {
+        permission: { action: 'organization:update' },
+        audit: (ctx) => ({ action: 'organization:update', target: target(ctx.params.organization_canonical) }),
+        handler: async (ctx: Ctx<Body<'updateOrg'>>) =>
+          present(ctx, await orgs.updateOrganization(ctx.db, ctx.access!.organization.id, ctx.body)),
+      },
+      deleteOrg: {
+        permission: { action: 'organization:delete' },
+        // The organization's own events go with it: the parent keeps the record; a root-level
+        // deletion is only logged.
+        audit: (ctx) => {
+          const { organization } = ctx.access!;
+          if (organization.parentId === null) {
+            log.info({ organization: organization.canonical, actor: ctx.actor?.username }, 'organization deleted');
+            return undefined;
+          }
+          return {
+            action: 'organization:delete',
+            target: target(organization.canonical),
+            organizationId: organization.parentId,
+          };
+        },
+        handler: async (ctx: Ctx) => {
+          await orgs.deleteOrganization(ctx.db, ctx.access!.organization);
+          return undefined;
+        },
+      },
+      getSummary: {
+        permission: { action: 'organization:read' },
+        handler: (ctx: Ctx) => organizationSummary(ctx.db, ctx.access!.organization.id),
+      },
+      getAncestors: {
+        permission: { action: 'organization:read' },
+        handler: async (ctx: Ctx) => {
+          const rows = await orgs.ancestorsOf(ctx.db, ctx.access!);
+          // The chain is at most MAX_DEPTH long and comes from the recursive access query: paged here.
+          const page = rows.slice(ctx.paging.offset, ctx.paging.offset + ctx.paging.size);
+          return new Page(presentAll(await orgs.organizationViews(ctx.db, page)), rows.length, ctx.paging);
+        },
+      },
+      canDo: {
+        permission: { action: null },
+        noAudit: true,
+        handler: async (ctx: Ctx<Body<'canDo'>>) => {
+          const { action, entity_canonicals } = ctx.body;
+          return { ok: await orgs.canDo(ctx.db, ctx.access!, action, entity_canonicals), entity_canonicals };
+        },
+      },
+      getChildren: {
+        permission: { action: 'organization:children:read' },
+        sortable: ORG_SORTABLE,
+        handler: async (ctx: Ctx) => {
+          const page = await orgs.listChildren(ctx.db, ctx.access!, listFilters(ctx.query), ctx.orderBy, ctx.paging);
+          return mapPage(await orgs.pageOfViews(ctx.db, page), presentOrganization);
+        },
+      },
+      createChild: {
+        permission: { action: 'organization:children:create' },
+        audit: (_ctx, result: any) => ({ action: 'organization:children:create', target: target(result.canonical) }),
+        handler: async (ctx: Ctx<Body<'createChild'>>) => {
+          const child = await orgs.createChildOrganization(ctx.db, ctx.access!, ctx.body);
+          // The parent's audit trail records the child (declared above); the child's own trail starts
+          // with who created it, since no membership there says so.
+          await writeAudit(
+            ctx.db,
+            { action: 'organization:create', target: target(child.canonical), organizationId: child.id },
+            ctx,
+          );
+          return present(ctx, child);
+        },
+      },
+    },
+  };
 }

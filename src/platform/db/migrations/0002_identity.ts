@@ -1,7 +1,11 @@
 import type { Kysely } from 'kysely';
 import { withId } from '../columns.js';
 
-/** Users, organizations, roles, memberships, teams, API keys, events and rate limits. */
+/**
+ * Users, organizations, roles, memberships, teams, API keys, events and rate limits.
+ * Role references use NO ACTION rather than RESTRICT: deleting an organization cascades to its roles
+ * and its memberships in one statement, and PostgreSQL checks RESTRICT before the memberships are gone.
+ */
 export async function up(db: Kysely<any>): Promise<void> {
   const s = db.schema;
   await withId(db, s.createTable('users'))
@@ -69,7 +73,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await withId(db, s.createTable('memberships'))
     .addColumn('organization_id', 'integer', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
     .addColumn('user_id', 'integer', (c) => c.references('users.id').onDelete('cascade'))
-    .addColumn('role_id', 'integer', (c) => c.notNull().references('roles.id').onDelete('restrict'))
+    .addColumn('role_id', 'integer', (c) => c.notNull().references('roles.id').onDelete('no action'))
     .addColumn('invitation_email', 'varchar(320)')
     .addColumn('invitation_state', 'varchar(20)')
     .addColumn('invitation_token_hash', 'varchar(64)', (c) => c.unique())
@@ -97,7 +101,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await s
     .createTable('team_roles')
     .addColumn('team_id', 'integer', (c) => c.notNull().references('teams.id').onDelete('cascade'))
-    .addColumn('role_id', 'integer', (c) => c.notNull().references('roles.id').onDelete('restrict'))
+    .addColumn('role_id', 'integer', (c) => c.notNull().references('roles.id').onDelete('no action'))
     .addPrimaryKeyConstraint('team_roles_pk', ['team_id', 'role_id'])
     .execute();
   await s.createIndex('team_roles_role').on('team_roles').column('role_id').execute();

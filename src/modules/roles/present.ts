@@ -1,0 +1,43 @@
+import type { components } from '../../generated/contract.js';
+import type { PolicyDefinition } from '../../platform/authz/policies.js';
+import type { RuleSpec } from '../../platform/authz/rules.js';
+import { isSet } from '../../platform/db/columns.js';
+import type { RoleRow, RuleRow } from './repo.js';
+import type { RoleView } from './service.js';
+
+type Role = components['schemas']['Role'];
+type Rule = components['schemas']['Rule'];
+type NewRole = components['schemas']['NewRole'];
+type Policy = components['schemas']['Policy'];
+
+export function presentRule(row: RuleRow): Rule {
+  return { id: row.id, action: row.action, effect: 'allow', resources: JSON.parse(row.resources) as string[] };
+}
+
+export function presentRole({ role, rules }: RoleView): Role {
+  return {
+    id: role.id,
+    canonical: role.canonical,
+    name: role.name,
+    description: role.description,
+    default: isSet(role.is_default),
+    rules: rules.map(presentRule),
+    created_at: role.created_at,
+    updated_at: role.updated_at,
+  };
+}
+
+/** `createRole` answers the request's own shape (NewRole), as the contract says. */
+export function presentNewRole(role: RoleRow, rules: readonly RuleSpec[]): NewRole {
+  return {
+    canonical: role.canonical,
+    name: role.name,
+    description: role.description,
+    rules: rules.map((rule) => ({ action: rule.action, effect: 'allow', resources: rule.resources })),
+  };
+}
+
+/** Policy ids are positions in the static catalog (1-based): stable as long as codes are only appended. */
+export function presentPolicy(policy: PolicyDefinition, index: number): Policy {
+  return { id: index + 1, code: policy.code, description: policy.description, entities: policy.entities };
+}

@@ -1,0 +1,256 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyBaseLogger } from 'fastify';
+import pino from 'pino';
+import { createModules } from '../src/modules/index.js';
+import { BUILTIN_ROLES } from '../src/platform/authz/builtin-roles.js';
+import { isKnownAction } from '../src/platform/authz/policies.js';
+import { JwtSigner } from '../src/platform/crypto/jwt.js';
+import { loadSigningKey } from '../src/platform/crypto/keys.js';
+import { nowSeconds } from '../src/platform/db/columns.js';
+import { Authenticator } from '../src/platform/http/auth.js';
+import { loadContract } from '../src/platform/http/contract.js';
+import type { HandlerContext, Module, OperationSpec } from '../src/platform/http/operation.js';
+import { Mailer } from '../src/platform/mail/mailer.js';
+import { addMember, createOrg, createUser, sessionToken, type TestOrg, type TestUser } from './helpers/factories.js';
+import { startServer, type TestServer, testEngines } from './helpers/server.js';
+
+/**
+ * canDo must answer exactly what enforcement does. For every built-in role, a member holding it asks
+ * canDo about an operation, then calls the operation for real; the two must agree.
+ */
+
+const contract = loadContract();
+const unique = () => randomBytes(3).toString('hex');
+
+/** What one probe needs: the organization, a custom role, a team and a member of the admin. */
+interface Fixtures {
+  org: TestOrg;
+  admin: TestUser;
+  adminMemberId: number;
+  /** Builds a fresh child organization (for probes that delete their target). */
+  freshChild(): Promise<TestOrg>;
+}
+
+/**
+ * One operation to try. Path parameters other than the organization come from `params`; `missing`
+ * marks probes aimed at an entity that does not exist, where "allowed" shows as 404 (the permission
+ * check runs before the handler looks the entity up) and "denied" as 403. Add operations here as
+ * modules implement them; a probe whose operation still answers 501 is skipped.
+ */
+interface Probe {
+  operationId: string;
+  params?: (fx: Fixtures) => Record<string, string | number>;
+  body?: (fx: Fixtures) => unknown;
+  /** The organization to act in, when not the fixtures' one. */
+  org?: (fx: Fixtures) => Promise<TestOrg>;
+  missing?: true;
+}
+
+const RULES = [{ action: 'organization:read', effect: 'allow' }];
+
+export const PROBES: Probe[] = [
+  // organizations
+  { operationId: 'getOrg' },
+  { operationId: 'updateOrg', body: (fx) => ({ name: fx.org.name }) },
+  { operationId: 'getSummary' },
+  { operationId: 'getAncestors' },
+  { operationId: 'getChildren' },
+  { operationId: 'createChild', body: () => ({ name: `Probe child ${unique()}` }) },
+  { operationId: 'deleteOrg', org: (fx) => fx.freshChild() },
+  { operationId: 'canDo', body: () => ({ action: 'organization:read', entity_canonicals: [] }) },
+  // roles and policies
+  { operationId: 'getRoles' },
+  { operationId: 'getRole', params: () => ({ role_canonical: 'probe-role' }) },
+  { operationId: 'createRole', body: () => ({ name: `Probe ${unique()}`, rules: RULES }) },
+  {
+    operationId: 'updateRole',
+    params: () => ({ role_canonical: 'probe-role' }),
+    body: () => ({ name: 'Probe role', rules: RULES }),
+  },
+  { operationId: 'deleteRole', params: () => ({ role_canonical: 'no-such-role' }), missing: true },
+  { operationId: 'getPolicies' },
+  // teams
+  { operationId: 'getTeams' },
+  { operationId: 'getTeam', params: () => ({ team_canonical: 'probe-team' }) },
+  {
+    operationId: 'createTeam',
+    body: () => ({ name: `Probe team ${unique()}`, roles_canonical: ['organization-member'] }),
+  },
+  {
+    operationId: 'updateTeam',
+    params: () => ({ team_canonical: 'probe-team' }),
+    body: () => ({ canonical: 'probe-team', name: 'Probe team', roles_canonical: ['organization-member'] }),
+  },
+  { operationId: 'deleteTeam', params: () => ({ team_canonical: 'no-such-team' }), missing: true },
+  { operationId: 'getTeamMembers', params: () => ({ team_canonical: 'probe-team' }) },
+  // members
+  { operationId: 'getOrgMembers' },
+  { operationId: 'getOrgMember', params: (fx) => ({ member_id: fx.adminMemberId }) },
+  { operationId: 'removeOrgMember', params: () => ({ member_id: 999_999 }), missing: true },
+  // API keys
+  { operationId: 'getAPIKeys' },
+  { operationId: 'getAPIKey', params: () => ({ api_key_canonical: 'no-such-key' }), missing: true },
+  { operationId: 'deleteAPIKey', params: () => ({ api_key_canonical: 'no-such-key' }), missing: true },
+  // events
+  { operationId: 'getEvents' },
+  { operationId: 'getEventsTags' },
+];
+
+/** Every module, wired as the app wires them, to read their operation tables. */
+function buildModules(server: TestServer): Module[] {
+  const log = pino({ level: 'silent' }) as unknown as FastifyBaseLogger;
+  const { config } = server;
+  const mailer = new Mailer({ smtpUrl: undefined, from: config.mailFrom, dataDir: config.dataDir, log });
+  try {
+    return createModules({
+      config,
+      database: server.database,
+      contract,
+      authenticator: new Authenticator(),
+      signer: new JwtSigner(loadSigningKey(config.dataDir, config.jwtSecret)),
+      mailer,
+      log,
+    });
+  } finally {
+    mailer.close();
+  }
+}
+
+function pathOf(operationId: string, params: Record<string, string | number>): string {
+  const op = contract.byId.get(operationId);
+  assert.ok(op, `${operationId} is not in the contract`);
+  return op.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    assert.ok(params[name] !== undefined, `${operationId}: no value for path parameter ${name}`);
+    return encodeURIComponent(String(params[name]));
+  });
+}
+
+/** What canDo answers for the permission an operation declares; `action: null` needs only standing. */
+async function canDoSays(
+  server: TestServer,
+  token: string,
+  org: TestOrg,
+  spec: OperationSpec,
+  request: Pick<HandlerContext, 'params' | 'query' | 'body'>,
+): Promise<boolean> {
+  const permission = spec.permission;
+  assert.ok(permission, 'the operation declares no permission');
+  if (permission.action === null) return true;
+  const entities = permission.entities?.(request as HandlerContext) ?? [];
+  const asked = await server.request('POST', `/organizations/${org.canonical}/can_do`, {
+    token,
+    body: { action: permission.action, entity_canonicals: entities },
+  });
+  assert.equal(asked.status, 200, `canDo: ${asked.text}`);
+  return asked.body.data.ok === true;
+}
+
+for (const engine of testEngines()) {
+  describe(`authorization agreement (${engine})`, () => {
+    let server: TestServer;
+    let specs: Map<string, OperationSpec>;
+    before(async () => {
+      server = await startServer(engine);
+      specs = new Map(buildModules(server).flatMap((m) => Object.entries(m.operations)));
+    });
+    after(() => server.close());
+
+    it('every permission an operation declares is a known policy code', () => {
+      assert.ok(specs.size > 0);
+      const unknown = [...specs]
+        .filter(([, spec]) => spec.permission?.action != null && !isKnownAction(spec.permission.action))
+        .map(([id, spec]) => `${id}: ${spec.permission?.action}`);
+      assert.deepEqual(unknown, [], 'operations declaring unknown action codes');
+    });
+
+    describe('canDo agrees with enforcement for every built-in role', () => {
+      let fx: Fixtures;
+      const members = new Map<string, string>();
+
+      before(async () => {
+        const db = server.database.db;
+        const admin = await createUser(server);
+        const org = await createOrg(server, admin);
+        const adminMember = await db
+          .selectFrom('memberships')
+          .select('id')
+          .where('organization_id', '=', org.id)
+          .where('user_id', '=', admin.id)
+          .executeTakeFirstOrThrow();
+        const now = nowSeconds();
+        const role = await db
+          .insertInto('roles')
+          .values({
+            organization_id: org.id,
+            canonical: 'probe-role',
+            name: 'Probe role',
+            description: '',
+            is_default: 0,
+            created_at: now,
+            updated_at: now,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        await db
+          .insertInto('role_rules')
+          .values({ role_id: role.id, action: 'organization:read', effect: 'allow', resources: '[]' })
+          .execute();
+        await db
+          .insertInto('teams')
+          .values({
+            organization_id: org.id,
+            canonical: 'probe-team',
+            name: 'Probe team',
+            owner_user_id: admin.id,
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
+        fx = {
+          org,
+          admin,
+          adminMemberId: adminMember.id,
+          freshChild: () => createOrg(server, null, { parent: org }),
+        };
+        for (const builtin of BUILTIN_ROLES) {
+          const user = await createUser(server);
+          await addMember(server, org, user, builtin.canonical);
+          members.set(builtin.canonical, sessionToken(server, user));
+        }
+      });
+
+      for (const probe of PROBES) {
+        it(probe.operationId, async (t) => {
+          const spec = specs.get(probe.operationId);
+          if (!spec) {
+            t.skip(`${probe.operationId} is not implemented yet (no module declares it)`);
+            return;
+          }
+          const op = contract.byId.get(probe.operationId)!;
+          const disagreements: string[] = [];
+          for (const [role, token] of members) {
+            const org = probe.org ? await probe.org(fx) : fx.org;
+            const params = { organization_canonical: org.canonical, ...probe.params?.(fx) };
+            const body = probe.body?.(fx);
+            const expected = await canDoSays(server, token, org, spec, { params, query: {}, body });
+            const res = await server.request(op.method, pathOf(probe.operationId, params), { token, body });
+            if (res.status === 501) {
+              t.skip(`${probe.operationId} still answers 501`);
+              return;
+            }
+            const allowed = (res.status >= 200 && res.status < 300) || (probe.missing === true && res.status === 404);
+            const denied = res.status === 403;
+            if (!allowed && !denied) {
+              disagreements.push(`${role}: unexpected ${res.status} ${res.text}`);
+            } else if (allowed !== expected) {
+              disagreements.push(`${role}: canDo said ${expected}, the call answered ${res.status}`);
+            }
+          }
+          assert.deepEqual(disagreements, [], `${probe.operationId}: canDo and enforcement disagree`);
+        });
+      }
+    });
+  });
+}
