@@ -1,44 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { createApiKey } from '../src/modules/api-keys/service.js';
 import { sha256 } from '../src/platform/crypto/hashing.js';
 import { rateKey } from '../src/platform/http/rate-limit.js';
 import { addMember, createOrg, createUser, sessionToken, tenant } from './helpers/factories.js';
+import { mailedToken, outboxMails } from './helpers/outbox.js';
 import { startServer, type TestServer, testEngines } from './helpers/server.js';
 
 const GOOD_PASSWORD = 'tangerine-kettle-93';
 const unique = () => randomBytes(3).toString('hex');
-
-/** Mails in the outbox for one address, decoded from quoted-printable, oldest first. */
-function outboxMails(server: TestServer, to: string): string[] {
-  const dir = join(server.dataDir, 'outbox');
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith(`-${to}.eml`))
-    .sort()
-    .map((f) =>
-      readFileSync(join(dir, f), 'utf8')
-        .replace(/=\r?\n/g, '')
-        .replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(Number.parseInt(hex, 16))),
-    );
-}
-
-/**
- * Waits for the n-th mail to an address carrying a labelled token (some mails leave after the answer)
- * and returns the token.
- */
-async function mailedToken(server: TestServer, to: string, label: RegExp, count = 1): Promise<string> {
-  const pattern = new RegExp(`${label.source}: (\\S+)`);
-  for (let i = 0; i < 100; i++) {
-    const tokens = outboxMails(server, to).flatMap((mail) => pattern.exec(mail)?.[1] ?? []);
-    if (tokens.length >= count) return tokens[count - 1];
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no mail #${count} to ${to}`);
-}
 
 async function userRow(server: TestServer, username: string) {
   return server.database.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();

@@ -1,6 +1,78 @@
-import type { Module } from '../../platform/http/operation.js';
+import type { operations } from '../../generated/contract.js';
+import type { HandlerContext, Module, OperationSpec } from '../../platform/http/operation.js';
 import type { ModuleDeps } from '../index.js';
+import { type InvitationContext, inviteMember, pendingInvitation, resendInvitation } from './invitations.js';
+import {
+  changeMemberRole,
+  getMember,
+  listMembers,
+  MEMBER_SORTABLE,
+  type MemberFilters,
+  removeMember,
+} from './service.js';
 
-export function membersModule(_deps: ModuleDeps): Module {
-  return { name: 'members', operations: {} };
+type Body<Op extends keyof operations> = operations[Op] extends {
+  requestBody: { content: { 'application/json': infer B } };
+}
+  ? B
+  : never;
+type MemberParams = { organization_canonical: string; member_id: number };
+
+const memberEntity = (ctx: HandlerContext) => [String(ctx.params.member_id)];
+const memberTarget = (ctx: HandlerContext) => `member:${ctx.params.member_id}`;
+
+/** Organization members and invitations (rbac.md §2 and §7). */
+export function membersModule({ mailer, config }: ModuleDeps): Module {
+  const invitations = (ctx: HandlerContext): InvitationContext => ({
+    access: ctx.access!,
+    send: (mail) => mailer.send(mail),
+    publicUrl: config.publicUrl,
+  });
+
+  const operations: Record<string, OperationSpec<any>> = {
+    getOrgMembers: {
+      permission: { action: 'organization:member:list' },
+      sortable: MEMBER_SORTABLE,
+      handler: (ctx: HandlerContext<MemberParams, MemberFilters>) =>
+        listMembers(ctx.db, ctx.access!.organization.id, ctx.query, ctx.paging, ctx.orderBy),
+    },
+    inviteUserToOrgMember: {
+      permission: { action: 'organization:member:create' },
+      audit: (_ctx, result: any) => ({ action: 'organization:member:create', target: `member:${result.id}` }),
+      handler: (ctx: HandlerContext<MemberParams, object, Body<'inviteUserToOrgMember'>>) =>
+        inviteMember(ctx.db, invitations(ctx), { email: ctx.body.email, roleCanonical: ctx.body.role_canonical }),
+    },
+    getOrgMember: {
+      permission: { action: 'organization:member:read', entities: memberEntity },
+      handler: (ctx: HandlerContext<MemberParams>) =>
+        getMember(ctx.db, ctx.access!.organization.id, ctx.params.member_id),
+    },
+    updateOrgMember: {
+      permission: { action: 'organization:member:update', entities: memberEntity },
+      audit: (ctx) => ({ action: 'organization:member:update', target: memberTarget(ctx) }),
+      handler: (ctx: HandlerContext<MemberParams, object, Body<'updateOrgMember'>>) =>
+        changeMemberRole(ctx.db, ctx.access!, ctx.params.member_id, ctx.body.role_canonical),
+    },
+    removeOrgMember: {
+      permission: { action: 'organization:member:delete', entities: memberEntity },
+      audit: (ctx) => ({ action: 'organization:member:delete', target: memberTarget(ctx) }),
+      handler: async (ctx: HandlerContext<MemberParams>) => {
+        await removeMember(ctx.db, ctx.access!, ctx.params.member_id);
+      },
+    },
+    // Public in the contract (`security: []`), but re-sending an invitation is an administrator's act:
+    // the permission check answers 401 without a token and 403 without the right.
+    resendMemberInvitation: {
+      permission: { action: 'organization:member:create' },
+      audit: (ctx) => ({ action: 'organization:member:resend', target: memberTarget(ctx) }),
+      handler: async (ctx: HandlerContext<MemberParams>) => {
+        await resendInvitation(ctx.db, invitations(ctx), ctx.params.member_id);
+      },
+    },
+    getPendingMemberInvitation: {
+      handler: (ctx: HandlerContext<{ verification_token: string }>) =>
+        pendingInvitation(ctx.db, ctx.params.verification_token),
+    },
+  };
+  return { name: 'members', operations };
 }

@@ -1,6 +1,122 @@
-import type { Module } from '../../platform/http/operation.js';
+import type { operations } from '../../generated/contract.js';
+import type { HandlerContext, Module, OperationSpec, PermissionSpec } from '../../platform/http/operation.js';
 import type { ModuleDeps } from '../index.js';
+import type { TeamRow } from './repo.js';
+import { findTeam } from './repo.js';
+import {
+  createTeam,
+  deleteTeam,
+  listTeams,
+  presentTeam,
+  TEAM_SORTABLE,
+  type TeamFilters,
+  teamNotFound,
+  updateTeam,
+} from './service.js';
+import { assignTeamMember, getTeamMember, listTeamMembers, unassignTeamMember } from './team-members.js';
 
+type Body<Op extends keyof operations> = operations[Op] extends {
+  requestBody: { content: { 'application/json': infer B } };
+}
+  ? B
+  : never;
+type TeamParams = { organization_canonical: string; team_canonical: string; member_id: number };
+type Ctx<B = unknown> = HandlerContext<TeamParams, TeamFilters, B>;
+
+/**
+ * The team of the path, read once per request: the permission check needs its owner (owners may do
+ * everything on their team) and the handler needs the rest. Keyed by the request's context object,
+ * which the registrar hands to both.
+ */
+const teamsByRequest = new WeakMap<HandlerContext, Promise<TeamRow | undefined>>();
+function teamOf(ctx: HandlerContext): Promise<TeamRow | undefined> {
+  let team = teamsByRequest.get(ctx);
+  if (!team) {
+    team = findTeam(ctx.db, ctx.access!.organization.id, String(ctx.params.team_canonical));
+    teamsByRequest.set(ctx, team);
+  }
+  return team;
+}
+async function requireTeam(ctx: HandlerContext): Promise<TeamRow> {
+  const team = await teamOf(ctx);
+  if (!team) throw teamNotFound(String(ctx.params.team_canonical));
+  return team;
+}
+
+const onTeam = (action: string): PermissionSpec => ({
+  action,
+  entities: (ctx) => [ctx.params.team_canonical],
+  owner: async (ctx) => (await teamOf(ctx))?.owner_user_id,
+});
+const onTeamMember = (action: string): PermissionSpec => ({
+  action,
+  entities: (ctx) => [ctx.params.team_canonical, String(ctx.params.member_id)],
+  owner: async (ctx) => (await teamOf(ctx))?.owner_user_id,
+});
+const teamTarget = (canonical: string) => `team:${canonical}`;
+const teamMemberTarget = (ctx: HandlerContext, memberId: unknown) =>
+  `team:${ctx.params.team_canonical}:member:${memberId}`;
+
+/** Teams and their members (rbac.md §2). A team's roles add to every member's rules. */
 export function teamsModule(_deps: ModuleDeps): Module {
-  return { name: 'teams', operations: {} };
+  const operations: Record<string, OperationSpec<any>> = {
+    getTeams: {
+      // Any standing in the organization; the list holds only the teams the caller may read.
+      permission: { action: null },
+      sortable: TEAM_SORTABLE,
+      handler: (ctx: Ctx) => listTeams(ctx.db, ctx.access!, ctx.query, ctx.paging, ctx.orderBy),
+    },
+    createTeam: {
+      permission: { action: 'organization:team:create' },
+      audit: (_ctx, result: any) => ({ action: 'organization:team:create', target: teamTarget(result.canonical) }),
+      handler: (ctx: Ctx<Body<'createTeam'>>) => createTeam(ctx.db, ctx.access!, ctx.body),
+    },
+    getTeam: {
+      permission: onTeam('organization:team:read'),
+      handler: async (ctx: Ctx) => presentTeam(ctx.db, ctx.access!.organization.id, await requireTeam(ctx)),
+    },
+    updateTeam: {
+      permission: onTeam('organization:team:update'),
+      audit: (_ctx, result: any) => ({ action: 'organization:team:update', target: teamTarget(result.canonical) }),
+      handler: async (ctx: Ctx<Body<'updateTeam'>>) =>
+        updateTeam(ctx.db, ctx.access!, await requireTeam(ctx), ctx.body),
+    },
+    deleteTeam: {
+      permission: onTeam('organization:team:delete'),
+      audit: (ctx) => ({ action: 'organization:team:delete', target: teamTarget(ctx.params.team_canonical) }),
+      handler: async (ctx: Ctx) => {
+        await deleteTeam(ctx.db, await requireTeam(ctx));
+      },
+    },
+    getTeamMembers: {
+      permission: onTeam('organization:team:member:read'),
+      handler: async (ctx: Ctx) =>
+        listTeamMembers(ctx.db, ctx.access!.organization.id, await requireTeam(ctx), ctx.paging),
+    },
+    assignMemberToTeam: {
+      permission: onTeam('organization:team:member:create'),
+      audit: (ctx, result: any) => ({
+        action: 'organization:team:member:create',
+        target: teamMemberTarget(ctx, result.id),
+      }),
+      handler: async (ctx: Ctx<Body<'assignMemberToTeam'>>) =>
+        assignTeamMember(ctx.db, ctx.access!, await requireTeam(ctx), ctx.body.username),
+    },
+    getTeamMember: {
+      permission: onTeamMember('organization:team:member:read'),
+      handler: async (ctx: Ctx) =>
+        getTeamMember(ctx.db, ctx.access!.organization.id, await requireTeam(ctx), ctx.params.member_id),
+    },
+    unassignMemberFromTeam: {
+      permission: onTeamMember('organization:team:member:delete'),
+      audit: (ctx) => ({
+        action: 'organization:team:member:delete',
+        target: teamMemberTarget(ctx, ctx.params.member_id),
+      }),
+      handler: async (ctx: Ctx) => {
+        await unassignTeamMember(ctx.db, ctx.access!, await requireTeam(ctx), ctx.params.member_id);
+      },
+    },
+  };
+  return { name: 'teams', operations };
 }

@@ -1,0 +1,81 @@
+import type { components } from '../../generated/contract.js';
+import { isSet } from '../../platform/db/columns.js';
+import type { DbHandle } from '../../platform/db/database.js';
+import { compact, presentRole } from '../members/present.js';
+import { memberPreviews, type TeamMemberPreviewRow, type TeamMemberRow, type TeamRow, teamRoles } from './repo.js';
+
+export type TeamView = components['schemas']['Team'];
+export type MemberTeamView = components['schemas']['MemberTeam'];
+type UserView = components['schemas']['User'];
+
+export const MEMBERS_PREVIEW_SIZE = 6;
+
+/** MemberTeam: `id` is the organization membership id (the same id as in getOrgMembers). */
+export function presentTeamMember(row: TeamMemberRow): MemberTeamView {
+  return compact({
+    id: row.id,
+    username: row.username,
+    email: row.email,
+    given_name: row.given_name,
+    family_name: row.family_name,
+    mfa_enabled: isSet(row.mfa_enabled),
+    picture_url: row.picture_url,
+    last_login_at: row.last_login_at,
+    // When the user joined this team.
+    created_at: row.created_at,
+    updated_at: row.created_at,
+  });
+}
+
+function presentOwner(row: TeamRow): UserView | undefined {
+  if (row.owner_user_id === null || row.owner_username === null) return undefined;
+  return compact({
+    id: row.owner_user_id,
+    username: row.owner_username,
+    email: row.owner_email ?? '',
+    given_name: row.owner_given_name ?? '',
+    family_name: row.owner_family_name ?? '',
+    locale: row.owner_locale ?? 'en',
+    mfa_enabled: isSet(row.owner_mfa_enabled),
+    picture_url: row.owner_picture_url,
+    country_code: row.owner_country_code,
+    last_login_at: row.owner_last_login_at,
+    created_at: row.owner_created_at ?? 0,
+    updated_at: row.owner_updated_at,
+  });
+}
+
+/**
+ * Presents a page of teams with a fixed number of queries whatever the page size: team roles, the
+ * roles' rules, and member previews with counts.
+ */
+export async function presentTeams(db: DbHandle, organizationId: number, rows: TeamRow[]): Promise<TeamView[]> {
+  const teamIds = rows.map((r) => r.id);
+  const [{ byTeam: roleIdsByTeam, roles }, previews] = await Promise.all([
+    teamRoles(db, teamIds),
+    memberPreviews(db, organizationId, teamIds, MEMBERS_PREVIEW_SIZE),
+  ]);
+  const previewsByTeam = new Map<number, TeamMemberPreviewRow[]>();
+  for (const p of previews) {
+    const list = previewsByTeam.get(p.team_id) ?? [];
+    list.push(p);
+    previewsByTeam.set(p.team_id, list);
+  }
+  return rows.map((row) => {
+    const members = previewsByTeam.get(row.id) ?? [];
+    return compact({
+      id: row.id,
+      canonical: row.canonical,
+      name: row.name,
+      owner: presentOwner(row),
+      roles: (roleIdsByTeam.get(row.id) ?? []).flatMap((id) => {
+        const role = roles.get(id);
+        return role ? [presentRole(role)] : [];
+      }),
+      member_count: members[0]?.member_count ?? 0,
+      members_preview: members.map(presentTeamMember),
+      created_at: row.created_at,
+      updated_at: row.updated_at,
+    });
+  });
+}

@@ -1,0 +1,199 @@
+import type { Access } from '../../platform/authz/access.js';
+import { rulesCover } from '../../platform/authz/rules.js';
+import { canonicalFromName } from '../../platform/canonical.js';
+import { nowSeconds } from '../../platform/db/columns.js';
+import type { DbHandle } from '../../platform/db/database.js';
+import { conflict, forbidden, notFound, unprocessable } from '../../platform/errors.js';
+import type { OrderBy } from '../../platform/http/ordering.js';
+import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
+import { applyOrder, canSeeAll, containsText, NOTHING } from '../members/listing.js';
+import { findRolesByCanonical, type RoleWithRules } from '../members/repo.js';
+import { demandRoleGrantable } from '../members/service.js';
+import { presentTeams, type TeamView } from './present.js';
+import {
+  findAcceptedMemberByUsername,
+  findTeam,
+  replaceTeamRoles,
+  type TeamRow,
+  teamCanonicalTaken,
+  teamQuery,
+  teamRoles,
+} from './repo.js';
+
+export interface TeamFilters {
+  team_name?: string;
+  team_created_at?: number;
+  team_description?: string;
+  member_id?: number;
+}
+
+export const TEAM_SORTABLE = {
+  id: 'teams.id',
+  name: 'teams.name',
+  team_name: 'teams.name',
+  canonical: 'teams.canonical',
+  created_at: 'teams.created_at',
+  team_created_at: 'teams.created_at',
+  updated_at: 'teams.updated_at',
+};
+
+export interface TeamInput {
+  name: string;
+  canonical?: string;
+  owner?: string;
+  roles_canonical: string[];
+}
+
+/**
+ * Teams the caller may see: all of them with `list` or `read` over the collection, otherwise the ones
+ * their resource-scoped `read` rules or their ownership reach. Paging and counting stay in SQL.
+ */
+export async function listTeams(
+  db: DbHandle,
+  access: Access,
+  filters: TeamFilters,
+  paging: Paging,
+  orderBy: OrderBy[],
+): Promise<Page<TeamView>> {
+  const orgId = access.organization.id;
+  let query = teamQuery(db, orgId);
+  if (!canSeeAll(access, 'organization:team')) {
+    const all = await db
+      .selectFrom('teams')
+      .select(['id', 'canonical', 'owner_user_id'])
+      .where('organization_id', '=', orgId)
+      .execute();
+    const ids = all
+      .filter((t) => access.can('organization:team:read', [t.canonical], t.owner_user_id))
+      .map((t) => t.id);
+    query = ids.length > 0 ? query.where('teams.id', 'in', ids) : query.where(NOTHING);
+  }
+  if (filters.team_name !== undefined) query = query.where(containsText('teams.name', filters.team_name));
+  // Teams have no description: the filter searches the name, so a search box sending one text as both
+  // team_name and team_description keeps working.
+  if (filters.team_description !== undefined) query = query.where(containsText('teams.name', filters.team_description));
+  if (filters.team_created_at !== undefined) query = query.where('teams.created_at', '=', filters.team_created_at);
+  const memberId = filters.member_id;
+  if (memberId !== undefined) {
+    query = query.where('teams.id', 'in', (eb) =>
+      eb
+        .selectFrom('team_members')
+        .innerJoin('memberships', 'memberships.user_id', 'team_members.user_id')
+        .select('team_members.team_id')
+        .where('memberships.id', '=', memberId)
+        .where('memberships.organization_id', '=', orgId),
+    );
+  }
+  const page = await fetchPage(applyOrder(query, orderBy, 'teams.id'), paging);
+  return new Page(await presentTeams(db, orgId, page.items), page.total, page.paging);
+}
+
+export async function presentTeam(db: DbHandle, organizationId: number, row: TeamRow): Promise<TeamView> {
+  const [team] = await presentTeams(db, organizationId, [row]);
+  return team;
+}
+
+/** Roles named in a body: at least one, all existing in the organization (422 naming the missing). */
+async function rolesInBody(db: DbHandle, access: Access, canonicals: string[]): Promise<RoleWithRules[]> {
+  const wanted = [...new Set(canonicals)];
+  if (wanted.length === 0) throw unprocessable('roles_canonical: a team needs at least one role');
+  const roles = await findRolesByCanonical(db, access.organization.id, wanted);
+  const found = new Set(roles.map((r) => r.role.canonical));
+  const missing = wanted.filter((c) => !found.has(c));
+  if (missing.length > 0) {
+    throw unprocessable(
+      `roles_canonical: ${missing.map((c) => `'${c}'`).join(', ')} ${missing.length === 1 ? 'is not a role' : 'are not roles'} of organization '${access.organization.canonical}'`,
+    );
+  }
+  return roles;
+}
+
+/** `owner` is a username of an accepted member of the organization; '' means no owner. */
+async function ownerInBody(db: DbHandle, access: Access, username: string): Promise<number | null> {
+  if (username === '') return null;
+  const member = await findAcceptedMemberByUsername(db, access.organization.id, username);
+  if (!member) {
+    throw unprocessable(`owner: '${username}' is not a member of organization '${access.organization.canonical}'`);
+  }
+  return member.user_id;
+}
+
+async function demandFreeCanonical(db: DbHandle, access: Access, canonical: string): Promise<void> {
+  if (await teamCanonicalTaken(db, access.organization.id, canonical)) {
+    throw conflict(`canonical: team '${canonical}' already exists in organization '${access.organization.canonical}'`);
+  }
+}
+
+export async function createTeam(db: DbHandle, access: Access, input: TeamInput): Promise<TeamView> {
+  const orgId = access.organization.id;
+  const canonical = input.canonical ?? canonicalFromName(input.name);
+  const roles = await rolesInBody(db, access, input.roles_canonical);
+  for (const role of roles) demandRoleGrantable(access, role);
+  // Omitted owner: the creator (for an API key, the key's owner, which may be nobody).
+  const ownerId = input.owner !== undefined ? await ownerInBody(db, access, input.owner) : access.actor.userId;
+  await demandFreeCanonical(db, access, canonical);
+  const now = nowSeconds();
+  const team = await db
+    .insertInto('teams')
+    .values({
+      organization_id: orgId,
+      canonical,
+      name: input.name,
+      owner_user_id: ownerId,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await replaceTeamRoles(
+    db,
+    team.id,
+    roles.map((r) => r.role.id),
+  );
+  return presentTeam(db, orgId, (await findTeam(db, orgId, canonical))!);
+}
+
+/** An organization admin, in rule terms: every action on every entity of the organization. */
+export function isOrganizationAdmin(access: Access): boolean {
+  return rulesCover(access.rules, { action: 'organization:**', resources: [] });
+}
+
+export async function updateTeam(db: DbHandle, access: Access, team: TeamRow, input: TeamInput): Promise<TeamView> {
+  const orgId = access.organization.id;
+  const canonical = input.canonical ?? team.canonical;
+  const roles = await rolesInBody(db, access, input.roles_canonical);
+  // Roles the team already has were granted before; only new ones need the caller to hold them.
+  const current = new Set((await teamRoles(db, [team.id])).byTeam.get(team.id));
+  for (const role of roles) if (!current.has(role.role.id)) demandRoleGrantable(access, role);
+
+  let ownerId = team.owner_user_id;
+  if (input.owner !== undefined) {
+    ownerId = await ownerInBody(db, access, input.owner);
+    const isOwner = access.actor.kind === 'user' && access.actor.userId === team.owner_user_id;
+    if (ownerId !== team.owner_user_id && !isOwner && !isOrganizationAdmin(access)) {
+      throw forbidden(
+        `owner: only the team's owner or an organization admin may change the owner of team '${team.canonical}'`,
+      );
+    }
+  }
+  if (canonical !== team.canonical) await demandFreeCanonical(db, access, canonical);
+  await db
+    .updateTable('teams')
+    .set({ canonical, name: input.name, owner_user_id: ownerId, updated_at: nowSeconds() })
+    .where('id', '=', team.id)
+    .execute();
+  await replaceTeamRoles(
+    db,
+    team.id,
+    roles.map((r) => r.role.id),
+  );
+  return presentTeam(db, orgId, (await findTeam(db, orgId, canonical))!);
+}
+
+export async function deleteTeam(db: DbHandle, team: TeamRow): Promise<void> {
+  await db.deleteFrom('teams').where('id', '=', team.id).execute();
+}
+
+export function teamNotFound(canonical: string) {
+  return notFound(`team '${canonical}'`);
+}
