@@ -71,7 +71,7 @@ export function apiKeyTokenResolver(db: DbHandle, contract: Contract = loadContr
     if (key.last_used_at === null || key.last_used_at <= now - LAST_USED_INTERVAL_SECONDS) {
       // Best effort: failing to record usage must not fail the request.
       await touchLastUsed(db, key.id, now, LAST_USED_INTERVAL_SECONDS).catch((error: unknown) =>
-        request.log.warn({ err: error, apiKeyId: key.id }, 'could not record API key usage'),
+        request.log.warn({ err: error, apiKeyId: key.id, req: request }, 'could not record API key usage'),
       );
     }
     const actor: Actor = {

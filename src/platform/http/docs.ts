@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { CONTRACT_PATH } from './contract.js';
 
@@ -51,7 +51,8 @@ const CSP =
 /** `/openapi.json` and the interactive reference at `/docs`, all assets served locally. */
 export function installDocs(app: FastifyInstance): void {
   const contract = readFileSync(CONTRACT_PATH);
-  const assetDir = require('swagger-ui-dist').getAbsoluteFSPath() as string;
+  // Resolve the folder only: requiring the package would load the whole browser bundle into the server.
+  const assetDir = dirname(require.resolve('swagger-ui-dist/package.json'));
   const assets = new Map(Object.keys(ASSETS).map((name) => [name, readFileSync(join(assetDir, name))]));
 
   app.get('/openapi.json', (_request, reply) => {

@@ -36,7 +36,7 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof AppError) {
       for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
-      if (error.status >= 500) request.log.error({ err: error }, 'request failed');
+      if (error.status >= 500) request.log.error({ err: error, req: request }, 'request failed');
       return sendError(reply, error.status, error.code, error.message, error.details);
     }
     const fastifyError = error as FastifyError;
@@ -53,7 +53,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
       return sendError(reply, fastifyError.statusCode, 'BadRequest', fastifyError.message);
     }
-    request.log.error({ err: error }, 'unexpected error');
+    request.log.error({ err: error, req: request }, 'unexpected error');
     return sendError(reply, 500, 'InternalError', 'internal error; quote the request_id when reporting it');
   });
 
