@@ -5,10 +5,12 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import pino from 'pino';
 import type { Config } from './config.js';
 import { createModules } from './modules/index.js';
-import { authorize } from './platform/authz/authorizer.js';
+import { createAuthorizer } from './platform/authz/authorizer.js';
+import { AuthCache } from './platform/authz/cache.js';
 import { JwtSigner } from './platform/crypto/jwt.js';
 import { loadSigningKey } from './platform/crypto/keys.js';
 import type { DatabaseHandle } from './platform/db/database.js';
+import { listenForInvalidations } from './platform/db/notifications.js';
 import { writeAudit } from './platform/events/audit.js';
 import { Authenticator } from './platform/http/auth.js';
 import { type Contract, loadContract } from './platform/http/contract.js';
@@ -84,7 +86,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installHealth(app, database.db);
   installDocs(app);
 
-  const authenticator = new Authenticator();
+  const cache = new AuthCache();
+  const authenticator = new Authenticator(cache);
+  let publishWrite = () => {};
+  if (database.engine === 'postgres') {
+    const channel = listenForInvalidations(
+      config.databaseUrl,
+      database.db,
+      () => cache.clear(),
+      (healthy) => cache.setEnabled(healthy),
+    );
+    publishWrite = () => channel.publish();
+    app.addHook('onClose', async () => channel.close());
+  }
   const signer = new JwtSigner(loadSigningKey(config.dataDir, config.jwtSecret));
   const mailer = new Mailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, log: app.log });
   app.addHook('onClose', (_instance, done) => {
@@ -97,8 +111,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     compiler: createSchemaCompiler(contract),
     db: database.db,
     authenticator,
-    authorizer: authorize,
+    authorizer: createAuthorizer(cache),
     audit: writeAudit,
+    onWrite: () => {
+      cache.clear();
+      publishWrite();
+    },
   });
   return app;
 }

@@ -2,9 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { randomToken, safeEqual, sha256 } from '../../platform/crypto/hashing.js';
 import { isSet, nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
-import { forbidden } from '../../platform/errors.js';
 import type { Actor, TokenResolver } from '../../platform/http/auth.js';
-import { type Contract, loadContract } from '../../platform/http/contract.js';
 import { keyByPrefix, touchLastUsed } from './repo.js';
 
 /**
@@ -15,8 +13,6 @@ import { keyByPrefix, touchLastUsed } from './repo.js';
 export const TOKEN_MARK = 'gty_';
 const PREFIX_LENGTH = 12;
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
-/** Outside organization paths, a key may only list the organizations it reaches (its own and descendants). */
-const KEY_DISCOVERY = new Set(['getOrgs']);
 /** `last_used` is a coarse "is this key still in use" signal: one write per key per minute at most. */
 export const LAST_USED_INTERVAL_SECONDS = 60;
 
@@ -45,27 +41,16 @@ export function prefixOf(token: string): string | undefined {
 
 /**
  * Resolves API key tokens to an actor acting for the key's organization. The key is read on every
- * request, so a deleted key stops working on the very next one. Keys only serve organization-scoped
- * operations, `getOrgs` and public ones (where a token changes nothing): anything else, such as the
- * `/user` endpoints or `createOrg`, is a 403 for a valid key.
+ * request (it is never cached), so a deleted key stops working on the very next one and its use is
+ * recorded. Which operations accept keys is the registrar's rule (organization paths, public
+ * operations, and those declaring `allowApiKeys`).
  */
-export function apiKeyTokenResolver(db: DbHandle, contract: Contract = loadContract()): TokenResolver {
+export function apiKeyTokenResolver(db: DbHandle): TokenResolver {
   return async ({ token }, request) => {
     const prefix = prefixOf(token);
     if (!prefix) return undefined;
     const key = await keyByPrefix(db, prefix);
     if (!key || !safeEqual(sha256(token), key.token_hash)) return undefined;
-
-    const operationId = (request.routeOptions?.config as { operationId?: string } | undefined)?.operationId;
-    const operation = operationId ? contract.byId.get(operationId) : undefined;
-    if (
-      operation &&
-      !operation.isPublic &&
-      !operation.path.includes('{organization_canonical}') &&
-      !KEY_DISCOVERY.has(operation.operationId)
-    ) {
-      throw forbidden('API keys only work on organization endpoints (/organizations/{organization_canonical}/...)');
-    }
 
     const now = nowSeconds();
     if (key.last_used_at === null || key.last_used_at <= now - LAST_USED_INTERVAL_SECONDS) {

@@ -41,6 +41,8 @@ export function organizationsModule({ log }: ModuleDeps): Module {
     name: 'organizations',
     operations: {
       getOrgs: {
+        // A key lists the organizations it reaches: its own and their descendants.
+        allowApiKeys: true,
         sortable: ORG_SORTABLE,
         handler: async (ctx: Ctx) => {
           const page = await orgs.listVisibleOrganizations(

@@ -71,6 +71,7 @@ export function sessionTokenResolver(db: DbHandle, signer: JwtSigner): TokenReso
       username: user.username,
       apiKeyId: null,
       organizationId,
+      validUntil: claims.exp * 1000,
     };
     return actor;
   };

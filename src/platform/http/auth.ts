@@ -1,4 +1,6 @@
 import type { FastifyRequest } from 'fastify';
+import type { AuthCache } from '../authz/cache.js';
+import { sha256 } from '../crypto/hashing.js';
 import { unauthorized } from '../errors.js';
 import { type PresentedToken, presentedToken } from './tokens.js';
 
@@ -13,6 +15,8 @@ export interface Actor {
   apiKeyId: number | null;
   /** For API keys: the key's organization. For sessions opened into an organization: that one. */
   organizationId: number | null;
+  /** When the credential stops being valid (ms since the epoch), e.g. a session token's expiry. */
+  validUntil?: number;
 }
 
 /** Turns a presented token into an actor, or undefined when this resolver does not know the token. */
@@ -20,6 +24,8 @@ export type TokenResolver = (token: PresentedToken, request: FastifyRequest) => 
 
 export class Authenticator {
   private readonly resolvers: TokenResolver[] = [];
+
+  constructor(private readonly cache?: AuthCache) {}
 
   use(resolver: TokenResolver): void {
     this.resolvers.push(resolver);
@@ -29,9 +35,18 @@ export class Authenticator {
   async authenticate(request: FastifyRequest): Promise<Actor> {
     const token = presentedToken(request);
     if (!token) throw unauthorized('authentication required: send a token as "Authorization: Bearer <token>"');
+    // Only accepted credentials with a known expiry (session tokens) are remembered; a new token works at
+    // once, a bad one is re-checked, and API keys are read on every request so their use is recorded.
+    const key = this.cache ? `token:${sha256(token.token)}` : '';
+    const cached = this.cache?.get<Actor>(key);
+    if (cached) return cached;
+    const readAt = this.cache?.snapshot() ?? 0;
     for (const resolve of this.resolvers) {
       const actor = await resolve(token, request);
-      if (actor) return actor;
+      if (actor) {
+        if (actor.validUntil !== undefined) this.cache?.set(key, actor, readAt, actor.validUntil);
+        return actor;
+      }
     }
     throw unauthorized('the token is invalid, expired or revoked');
   }

@@ -52,6 +52,8 @@ export interface OperationSpec<Ctx extends HandlerContext = HandlerContext> {
    * invitation token on login. Documented in docs/api-conventions.md; everything else stays a 400.
    */
   extraQuery?: Record<string, Record<string, unknown>>;
+  /** Accept API keys on an operation outside organization paths (they are refused there otherwise). */
+  allowApiKeys?: true;
   /** Wire field -> column, for `order_by`. */
   sortable?: Record<string, string>;
   /** Describe the audit event of a successful call; it is written inside the transaction. */

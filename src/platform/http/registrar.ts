@@ -17,6 +17,8 @@ export interface RegistrarDeps {
   authenticator: Authenticator;
   authorizer?: Authorizer;
   audit?: AuditWriter;
+  /** Called when a write request (anything but GET/HEAD) has finished, committed or not. */
+  onWrite?: () => void;
 }
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
@@ -136,10 +138,16 @@ function buildHandler(
   deps: RegistrarDeps,
 ) {
   const { authenticator, db } = deps;
-  return async function operationHandler(request: FastifyRequest, reply: FastifyReply) {
+  // An API key acts for its organization: outside organization paths it only serves public operations
+  // and those that declare they accept keys (e.g. listing the organizations a key reaches).
+  const keysAllowed = op.isPublic || op.path.includes('{organization_canonical}') || spec?.allowApiKeys === true;
+  const handle = async (request: FastifyRequest, reply: FastifyReply) => {
     const actor = op.isPublic ? await authenticator.optional(request) : await authenticator.authenticate(request);
     if (actor?.readonly && !SAFE_METHODS.has(request.method)) {
       throw forbidden('this token is read-only: only GET and HEAD requests are allowed');
+    }
+    if (actor?.kind === 'api_key' && !keysAllowed) {
+      throw forbidden('API keys only work on organization endpoints (/organizations/{organization_canonical}/...)');
     }
 
     const params = { ...(request.params as Record<string, unknown>) };
@@ -172,6 +180,15 @@ function buildHandler(
         : await run(spec, ctx, deps);
     if (reply.sent) return reply;
     return sendResult(reply, op, compiled, result);
+  };
+  if (!deps.onWrite || op.method === 'GET') return handle;
+  const onWrite = deps.onWrite;
+  return async function operationHandler(request: FastifyRequest, reply: FastifyReply) {
+    try {
+      return await handle(request, reply);
+    } finally {
+      onWrite();
+    }
   };
 }
 

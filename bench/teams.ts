@@ -1,0 +1,402 @@
+/**
+ * Teams benchmark: what an authenticated, permission-checked read costs compared with a bare node:http
+ * server, and what token resolution plus the permission check cost per request.
+ *
+ *   npx tsx bench/teams.ts
+ *
+ * HTTP targets, in one process and measured the same way (autocannon in a worker thread):
+ *   a. GET /                                   bare node:http, fixed small JSON body (the baseline)
+ *   b. GET /organizations/{org}/teams/{team}   session token (Authorization: Bearer <JWT>)
+ *   c. the same with an API key                (when src/modules/api-keys provides createApiKey)
+ *   d. GET /organizations/{org}/teams          50 teams on one page, session token
+ * Then, with the server idle, a tight loop of BENCH_ITERATIONS over authenticate + accessTo + demand
+ * against the same database, to isolate the per-request cost of identity and authorization.
+ *
+ * Environment: BENCH_DURATION (s, 5), BENCH_CONNECTIONS (10), BENCH_WARMUP (s, 1), BENCH_ROUNDS (2),
+ * BENCH_ITERATIONS (10000), BENCH_LOG_LEVEL (warn). Exit status is non-zero only when something failed
+ * to run or answered unexpectedly, never for a ratio. The last line, `BENCH_RESULT {...}`, is JSON.
+ */
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { createOrganization } from '../src/modules/organizations/service.js';
+import { findTeam } from '../src/modules/teams/repo.js';
+import { issueSessionToken, sessionTokenResolver } from '../src/modules/users/sessions.js';
+import { accessTo, demand } from '../src/platform/authz/access.js';
+import { JwtSigner } from '../src/platform/crypto/jwt.js';
+import { loadSigningKey } from '../src/platform/crypto/keys.js';
+import { nowSeconds } from '../src/platform/db/columns.js';
+import { type DatabaseHandle, openDatabase } from '../src/platform/db/database.js';
+import { migrateToLatest } from '../src/platform/db/migrate.js';
+import { Authenticator } from '../src/platform/http/auth.js';
+
+// autocannon ships no type declarations; only the parts used here are typed.
+interface AutocannonResult {
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  statusCodeStats: Record<string, { count: number }>;
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number };
+}
+type Autocannon = (opts: Record<string, unknown>, cb: (err: Error | null, result: AutocannonResult) => void) => unknown;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const BARE_BODY = JSON.stringify({ data: { branch: 'main', revision: '0123456789abcdef', version: '0.1.0' } });
+const TEAMS = 50;
+const MEMBERS = 8;
+
+function envNumber(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number >= ${min}, got "${raw}"`);
+  return value;
+}
+const median = (values: number[]) => {
+  const s = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+const round1 = (n: number) => Math.round(n * 10) / 10;
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+interface Target {
+  key: string;
+  label: string;
+  url: string;
+  headers: Record<string, string>;
+  bytes?: number;
+}
+interface Run {
+  r: AutocannonResult;
+  busyMs: number;
+}
+
+async function measure(target: Target, duration: number, connections: number): Promise<Run> {
+  const before = performance.eventLoopUtilization();
+  const r = await new Promise<AutocannonResult>((resolve, reject) =>
+    autocannon(
+      { url: target.url, headers: target.headers, connections, duration, workers: 1, timeout: 10 },
+      (e, res) => (e ? reject(e) : resolve(res)),
+    ),
+  );
+  return { r, busyMs: performance.eventLoopUtilization(before).active };
+}
+
+function problemOf(r: AutocannonResult): string | undefined {
+  const problems = [
+    r.errors ? `${r.errors} errors` : '',
+    r.timeouts ? `${r.timeouts} timeouts` : '',
+    r.non2xx ? `${r.non2xx} non-2xx (${Object.keys(r.statusCodeStats).join(', ')})` : '',
+    r.requests.total === 0 ? 'no request completed' : '',
+  ].filter(Boolean);
+  return problems.length ? problems.join('; ') : undefined;
+}
+
+function listenBare(): Promise<Server> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': BARE_BODY.length });
+    res.end(BARE_BODY);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/** An organization with an admin, MEMBERS members and TEAMS teams (each with a few members). */
+async function seed(database: DatabaseHandle) {
+  const db = database.db;
+  const now = nowSeconds();
+  const user = (username: string) =>
+    db
+      .insertInto('users')
+      .values({
+        username,
+        email: `${username}@example.com`,
+        password_hash: 'unused',
+        given_name: 'Bench',
+        family_name: 'User',
+        locale: 'en',
+        country_code: null,
+        picture_url: null,
+        mfa_enabled: 0,
+        email_verified: 1,
+        guide: null,
+        token_version: 0,
+        last_login_at: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .returning(['id', 'username', 'token_version'])
+      .executeTakeFirstOrThrow();
+  const admin = await user('bench-admin');
+  const org = await db
+    .transaction()
+    .execute((trx) =>
+      createOrganization(trx, { canonical: 'bench', name: 'Bench', parentId: null, adminUserId: admin.id }),
+    );
+  const memberRole = await db
+    .selectFrom('roles')
+    .select('id')
+    .where('organization_id', '=', org.id)
+    .where('canonical', '=', 'organization-member')
+    .executeTakeFirstOrThrow();
+  const members: string[] = [];
+  for (let i = 1; i <= MEMBERS; i++) {
+    const m = await user(`bench-member-${i}`);
+    members.push(m.username);
+    await db
+      .insertInto('memberships')
+      .values({
+        organization_id: org.id,
+        user_id: m.id,
+        role_id: memberRole.id,
+        invitation_email: null,
+        invitation_state: 'accepted',
+        invitation_token_hash: null,
+        invitation_expires_at: null,
+        invited_by: null,
+        invited_at: null,
+        invitation_resent_at: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+  }
+  return { admin, org, members };
+}
+
+async function main(): Promise<number> {
+  const duration = envNumber('BENCH_DURATION', 5, 1);
+  const connections = Math.round(envNumber('BENCH_CONNECTIONS', 10, 1));
+  const warmup = envNumber('BENCH_WARMUP', 1, 0);
+  const rounds = Math.round(envNumber('BENCH_ROUNDS', 2, 1));
+  const iterations = Math.round(envNumber('BENCH_ITERATIONS', 10_000, 100));
+  const logLevel = (process.env.BENCH_LOG_LEVEL || 'warn') as 'warn';
+
+  const tmp = mkdtempSync(join(tmpdir(), 'gantry-bench-teams-'));
+  let bare: Server | undefined;
+  let app: FastifyInstance | undefined;
+  let database: DatabaseHandle | undefined;
+  let logFd: number | undefined;
+  const problems: string[] = [];
+  try {
+    const config = loadConfig({ GANTRY_DATA_DIR: tmp, GANTRY_LOG_LEVEL: logLevel, GANTRY_LOG_PRETTY: 'false' });
+    database = openDatabase(config.databaseUrl);
+    await migrateToLatest(database.db);
+    // Log lines go to a file (as in bench/http.ts): they cost what they cost without mixing with results.
+    logFd = openSync(join(tmp, 'gantry.log'), 'w');
+    const stdout = process.stdout as unknown as { fd: number };
+    const stdoutFd = stdout.fd;
+    stdout.fd = logFd;
+    try {
+      app = await buildApp({ config, database });
+    } finally {
+      stdout.fd = stdoutFd;
+    }
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    bare = await listenBare();
+    const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/`;
+
+    const signer = new JwtSigner(loadSigningKey(config.dataDir, config.jwtSecret));
+    const call = async (method: string, path: string, token: string, body?: unknown) => {
+      const res = await fetch(base + path, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+      return res.text();
+    };
+    const { admin, org, members } = await seed(database);
+    const session = issueSessionToken(signer, 3600, admin);
+    for (let i = 1; i <= TEAMS; i++) {
+      const canonical = `team-${String(i).padStart(2, '0')}`;
+      await call('POST', `/organizations/${org.canonical}/teams`, session, {
+        name: `Team ${i}`,
+        canonical,
+        roles_canonical: ['default-project-viewer'],
+      });
+      for (const username of members.slice(0, 1 + (i % MEMBERS))) {
+        await call('POST', `/organizations/${org.canonical}/teams/${canonical}/members`, session, { username });
+      }
+    }
+    const teamPath = `/organizations/${org.canonical}/teams/team-07`;
+    const listPath = `/organizations/${org.canonical}/teams`;
+
+    // API keys are another module's; measured only when it is there.
+    const apiKeys = await import('../src/modules/api-keys/service.js').catch(() => undefined);
+    const apiKeyToken = apiKeys?.createApiKey
+      ? (
+          await apiKeys.createApiKey(database.db, {
+            organizationId: org.id,
+            name: 'bench key',
+            ownerUserId: admin.id,
+            createdBy: admin.id,
+            rules: [{ action: 'organization:**', resources: [] }],
+            readonly: false,
+          })
+        ).token
+      : undefined;
+
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+    const targets: Target[] = [
+      { key: 'bare', label: 'bare node:http GET /', url: bareUrl, headers: {} },
+      { key: 'teamSession', label: 'GET team (session token)', url: base + teamPath, headers: bearer(session) },
+      ...(apiKeyToken
+        ? [{ key: 'teamApiKey', label: 'GET team (API key)', url: base + teamPath, headers: bearer(apiKeyToken) }]
+        : []),
+      {
+        key: 'list50',
+        label: `GET teams (${TEAMS} per page, session)`,
+        url: base + listPath,
+        headers: bearer(session),
+      },
+    ];
+    for (const t of targets) t.bytes = (await (await fetch(t.url, { headers: t.headers })).arrayBuffer()).byteLength;
+
+    out('Gantry teams benchmark');
+    out(`  node ${process.version}, sqlite in ${tmp}, GANTRY_LOG_LEVEL=${logLevel}`);
+    out(`  ${connections} connections, ${warmup} s warm-up per target, ${duration} s per run, ${rounds} rounds`);
+    out(
+      `  ${TEAMS} teams of 1-${MEMBERS} members, role default-project-viewer; API key: ${apiKeyToken ? 'yes' : 'no'}`,
+    );
+    out();
+    if (warmup > 0) for (const t of targets) await measure(t, warmup, connections);
+    const runs = new Map<string, Run[]>(targets.map((t) => [t.key, []]));
+    for (let round = 1; round <= rounds; round++) {
+      for (const t of targets) {
+        const run = await measure(t, duration, connections);
+        runs.get(t.key)!.push(run);
+        const problem = problemOf(run.r);
+        if (problem) problems.push(`round ${round} ${t.label}: ${problem}`);
+        out(
+          `round ${round}  ${t.label.padEnd(38)} ${run.r.requests.average.toFixed(0).padStart(7)} req/s  p99 ${String(run.r.latency.p99).padStart(3)} ms${problem ? `  PROBLEM: ${problem}` : ''}`,
+        );
+      }
+    }
+    const summary = Object.fromEntries(
+      targets.map((t) => {
+        const rs = runs.get(t.key)!;
+        const usPerReq = median(rs.map((x) => (1000 * x.busyMs) / Math.max(1, x.r.requests.total)));
+        return [
+          t.key,
+          {
+            label: t.label,
+            bytes: t.bytes,
+            rps: round1(median(rs.map((x) => x.r.requests.average))),
+            p99Ms: median(rs.map((x) => x.r.latency.p99)),
+            serverUsPerReq: round1(usPerReq),
+          },
+        ];
+      }),
+    );
+    out();
+    out(`median of ${rounds} rounds`);
+    out(
+      `  ${'target'.padEnd(38)} ${'bytes'.padStart(7)} ${'req/s'.padStart(8)} ${'p99 ms'.padStart(7)} ${'% of bare'.padStart(10)} ${'server µs/req'.padStart(14)}`,
+    );
+    for (const t of targets) {
+      const s = summary[t.key];
+      const pct = (100 * s.rps) / summary.bare.rps;
+      out(
+        `  ${t.label.padEnd(38)} ${String(s.bytes).padStart(7)} ${s.rps.toFixed(0).padStart(8)} ${String(s.p99Ms).padStart(7)} ${`${pct.toFixed(1)}%`.padStart(10)} ${s.serverUsPerReq.toFixed(1).padStart(14)}`,
+      );
+    }
+
+    const micro = await authorizationCost(database, signer, org.canonical, session, apiKeyToken, iterations);
+    out();
+    out(`identity + authorization per request (${iterations} iterations each, same process, idle server)`);
+    for (const [label, us] of Object.entries(micro)) out(`  ${label.padEnd(52)} ${us.toFixed(1).padStart(8)} µs`);
+    if (problems.length) {
+      out();
+      out('PROBLEMS:');
+      for (const p of problems) out(`  - ${p}`);
+    }
+    out();
+    out(`BENCH_RESULT ${JSON.stringify({ ok: problems.length === 0, connections, duration, rounds, summary, micro })}`);
+  } catch (error) {
+    problems.push(String(error));
+    process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
+    out(`BENCH_RESULT ${JSON.stringify({ ok: false, error: String(error) })}`);
+  } finally {
+    if (bare) {
+      bare.closeAllConnections();
+      bare.close();
+    }
+    if (app) await app.close().catch(() => {});
+    else if (logFd !== undefined) closeSync(logFd);
+    if (database) await database.close().catch(() => {});
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return problems.length ? 1 : 0;
+}
+
+/**
+ * Average microseconds per call of each step of getTeam's authorization, run sequentially against
+ * the real database with the same resolvers as the app: token -> actor, actor -> rules in the
+ * organization, the team's owner (getTeam's permission asks for it), and the rule evaluation itself.
+ */
+async function authorizationCost(
+  database: DatabaseHandle,
+  signer: JwtSigner,
+  orgCanonical: string,
+  session: string,
+  apiKeyToken: string | undefined,
+  iterations: number,
+): Promise<Record<string, number>> {
+  const db = database.db;
+  const authenticator = new Authenticator();
+  authenticator.use(sessionTokenResolver(db, signer));
+  const apiKeyTokens = await import('../src/modules/api-keys/tokens.js').catch(() => undefined);
+  if (apiKeyTokens?.apiKeyTokenResolver) authenticator.use(apiKeyTokenResolver(apiKeyTokens, db));
+  const request = (token: string) =>
+    ({
+      headers: { authorization: `Bearer ${token}` },
+      query: {},
+      routeOptions: { config: { operationId: 'getTeam' } },
+      log: { warn() {} },
+    }) as unknown as FastifyRequest;
+
+  const time = async (fn: () => Promise<unknown> | unknown) => {
+    for (let i = 0; i < Math.min(500, iterations); i++) await fn();
+    const start = performance.now();
+    for (let i = 0; i < iterations; i++) await fn();
+    return (1000 * (performance.now() - start)) / iterations;
+  };
+  const results: Record<string, number> = {};
+  const tokens: Array<[string, string]> = [['session', session]];
+  if (apiKeyToken && apiKeyTokens) tokens.push(['API key', apiKeyToken]);
+  for (const [kind, token] of tokens) {
+    const req = request(token);
+    const actor = await authenticator.authenticate(req);
+    const access = await accessTo(db, actor, orgCanonical);
+    const orgId = access.organization.id;
+    results[`${kind}: authenticate (token -> actor)`] = await time(() => authenticator.authenticate(req));
+    results[`${kind}: accessTo (org chain + effective rules)`] = await time(() => accessTo(db, actor, orgCanonical));
+    results[`${kind}: team owner lookup`] = await time(() => findTeam(db, orgId, 'team-07'));
+    results[`${kind}: demand (rule evaluation only)`] = await time(() =>
+      demand(access, 'organization:team:read', ['team-07'], null),
+    );
+    results[`${kind}: all of the above, per request`] = await time(async () => {
+      const a = await authenticator.authenticate(req);
+      const acc = await accessTo(db, a, orgCanonical);
+      const team = await findTeam(db, acc.organization.id, 'team-07');
+      demand(acc, 'organization:team:read', ['team-07'], team?.owner_user_id);
+    });
+  }
+  for (const key of Object.keys(results)) results[key] = round1(results[key]);
+  return results;
+}
+
+function apiKeyTokenResolver(module: typeof import('../src/modules/api-keys/tokens.js'), db: DatabaseHandle['db']) {
+  return module.apiKeyTokenResolver(db);
+}
+
+process.exitCode = await main();
