@@ -86,7 +86,7 @@ interface TargetSummary {
   rpsRuns: number[];
   p99Ms: number;
   p50Ms: number;
-  /** Median server event-loop busy time per request, in microseconds (lower is better). */
+  /** Median server time per request, in microseconds (lower is better); see SERVER_TIME_KIND. */
   serverUsPerReq: number;
   requests: number;
   errors: number;
@@ -123,20 +123,43 @@ const expectOnly404 = (r: AutocannonResult): string | undefined => {
 
 interface Measured {
   r: AutocannonResult;
-  /** Main-thread (server) event-loop busy time during the run, in ms: the servers' CPU cost. */
-  busyMs: number;
+  /** Main-thread (server) time during the run, in ms: on-CPU when the OS reports it, else event-loop busy. */
+  serverMs: number;
+  /** Time the main thread was runnable but waiting for a CPU, in ms (undefined when unknown). */
+  waitedMs: number | undefined;
 }
 
+/**
+ * On Linux, the servers' thread (the main thread, whose id is the process id) reports its on-CPU and
+ * run-queue wait times in nanoseconds. On-CPU time per request does not grow when other processes take
+ * the CPU away, so it is steadier than requests/second on a busy machine.
+ */
+const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
+function threadTimes(): { cpuNs: number; waitNs: number } | undefined {
+  try {
+    const [cpu, wait] = readFileSync(SCHEDSTAT, 'utf8').trim().split(/\s+/).map(Number);
+    return Number.isFinite(cpu) && Number.isFinite(wait) ? { cpuNs: cpu, waitNs: wait } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const SERVER_TIME_KIND = threadTimes() ? "on-CPU time of the servers' thread" : 'event-loop busy time';
+
 async function runAutocannon(opts: AutocannonOptions): Promise<Measured> {
-  const before = performance.eventLoopUtilization();
+  const elu = performance.eventLoopUtilization();
+  const times = threadTimes();
   const r = await new Promise<AutocannonResult>((resolve, reject) => {
     autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
   });
-  return { r, busyMs: performance.eventLoopUtilization(before).active };
+  const after = threadTimes();
+  if (times && after) {
+    return { r, serverMs: (after.cpuNs - times.cpuNs) / 1e6, waitedMs: (after.waitNs - times.waitNs) / 1e6 };
+  }
+  return { r, serverMs: performance.eventLoopUtilization(elu).active, waitedMs: undefined };
 }
 
-/** Server busy time per answered request, in microseconds. */
-const usPerRequest = (m: Measured) => (m.r.requests.total > 0 ? (1000 * m.busyMs) / m.r.requests.total : 0);
+/** Server time per answered request, in microseconds. */
+const usPerRequest = (m: Measured) => (m.r.requests.total > 0 ? (1000 * m.serverMs) / m.r.requests.total : 0);
 
 function listenBare(): Promise<Server> {
   const server = createServer((_req, res) => {
@@ -242,6 +265,7 @@ async function main(): Promise<number> {
     );
     out(`  GANTRY_LOG_LEVEL=${logLevel} (set BENCH_LOG_LEVEL to change), log file ${logFile}`);
     out(`  database sqlite in ${tmp} (migrated)`);
+    out(`  server µs/req = ${SERVER_TIME_KIND} per answered request`);
     out();
 
     const common = { connections, workers: 1, timeout: 10 } satisfies Partial<AutocannonOptions>;
@@ -264,9 +288,10 @@ async function main(): Promise<number> {
         runs.get(target.key)!.push(m);
         const problem = target.verify(r);
         if (problem) problems.push(`round ${round} ${target.label}: ${problem}`);
-        const busyPct = Math.min(100, (100 * m.busyMs) / (duration * 1000));
+        const waited =
+          m.waitedMs === undefined ? '' : `, waited for a CPU ${((100 * m.waitedMs) / (duration * 1000)).toFixed(0)}%`;
         out(
-          `round ${round}   ${target.label.padEnd(36)} ${r.requests.average.toFixed(0).padStart(8)} req/s   p99 ${String(r.latency.p99).padStart(3)} ms   server loop ${busyPct.toFixed(0).padStart(3)}% busy, ${usPerRequest(m).toFixed(1).padStart(5)} µs/req   [${statusSummary(r)}]${problem ? `   PROBLEM: ${problem}` : ''}`,
+          `round ${round}   ${target.label.padEnd(36)} ${r.requests.average.toFixed(0).padStart(8)} req/s   p99 ${String(r.latency.p99).padStart(3)} ms   server ${usPerRequest(m).toFixed(1).padStart(5)} µs/req${waited}   [${statusSummary(r)}]${problem ? `   PROBLEM: ${problem}` : ''}`,
         );
       }
     }
@@ -357,6 +382,7 @@ async function main(): Promise<number> {
         targets: summary,
         ratios,
         targetVersionPct: 60,
+        serverTime: SERVER_TIME_KIND,
         logLines: logLines.length,
         problems,
       })}`,
@@ -379,4 +405,9 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-process.exitCode = await main();
+try {
+  process.exitCode = await main();
+} catch (error) {
+  process.stderr.write(`bench failed: ${(error as Error).message}\n`);
+  process.exitCode = 1;
+}
