@@ -30,12 +30,15 @@ import { createOrganization } from '../src/modules/organizations/service.js';
 import { findTeam } from '../src/modules/teams/repo.js';
 import { issueSessionToken, sessionTokenResolver } from '../src/modules/users/sessions.js';
 import { accessTo, demand } from '../src/platform/authz/access.js';
+import { createAuthorizer } from '../src/platform/authz/authorizer.js';
+import { AuthCache } from '../src/platform/authz/cache.js';
 import { JwtSigner } from '../src/platform/crypto/jwt.js';
 import { loadSigningKey } from '../src/platform/crypto/keys.js';
 import { nowSeconds } from '../src/platform/db/columns.js';
 import { type DatabaseHandle, openDatabase } from '../src/platform/db/database.js';
 import { migrateToLatest } from '../src/platform/db/migrate.js';
 import { Authenticator } from '../src/platform/http/auth.js';
+import type { HandlerContext } from '../src/platform/http/operation.js';
 
 // autocannon ships no type declarations; only the parts used here are typed.
 interface AutocannonResult {
@@ -353,9 +356,14 @@ async function authorizationCost(
 ): Promise<Record<string, number>> {
   const db = database.db;
   const authenticator = new Authenticator();
-  authenticator.use(sessionTokenResolver(db, signer));
+  const cache = new AuthCache();
+  const cachedAuthenticator = new Authenticator(cache);
+  const authorize = createAuthorizer(cache);
   const apiKeyTokens = await import('../src/modules/api-keys/tokens.js').catch(() => undefined);
-  if (apiKeyTokens?.apiKeyTokenResolver) authenticator.use(apiKeyTokenResolver(apiKeyTokens, db));
+  for (const auth of [authenticator, cachedAuthenticator]) {
+    auth.use(sessionTokenResolver(db, signer));
+    if (apiKeyTokens?.apiKeyTokenResolver) auth.use(apiKeyTokenResolver(apiKeyTokens, db));
+  }
   const request = (token: string) =>
     ({
       headers: { authorization: `Bearer ${token}` },
@@ -389,6 +397,15 @@ async function authorizationCost(
       const acc = await accessTo(db, a, orgCanonical);
       const team = await findTeam(db, acc.organization.id, 'team-07');
       demand(acc, 'organization:team:read', ['team-07'], team?.owner_user_id);
+    });
+    // What the server actually runs between writes: token and access come from the auth cache.
+    results[`${kind}: cached token + access + rule check (no owner)`] = await time(async () => {
+      const a = await cachedAuthenticator.authenticate(req);
+      await authorize({ action: 'organization:team:read', entities: () => ['team-07'] }, {
+        actor: a,
+        db,
+        params: { organization_canonical: orgCanonical },
+      } as unknown as HandlerContext);
     });
   }
   for (const key of Object.keys(results)) results[key] = round1(results[key]);
