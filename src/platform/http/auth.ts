@@ -50,9 +50,4 @@ export class Authenticator {
     }
     throw unauthorized('the token is invalid, expired or revoked');
   }
-
-  /** Like authenticate, but a request without any token is anonymous rather than an error. */
-  async optional(request: FastifyRequest): Promise<Actor | undefined> {
-    return presentedToken(request) ? this.authenticate(request) : undefined;
-  }
 }

@@ -8,7 +8,7 @@ import type { AuditWriter, Authorizer, HandlerContext, Module, OperationSpec } f
 import { parseOrderBy } from './ordering.js';
 import { foldPagingAliases, PAGING_QUERY_SCHEMAS, Page, pagingFrom } from './paging.js';
 import { describeValidationError, type SchemaCompiler, toLooseRef, toStrictRef } from './schemas.js';
-import { QUERY_TOKEN_PARAMS } from './tokens.js';
+import { presentedToken, QUERY_TOKEN_PARAMS } from './tokens.js';
 
 export interface RegistrarDeps {
   contract: Contract;
@@ -142,7 +142,8 @@ function buildHandler(
   // and those that declare they accept keys (e.g. listing the organizations a key reaches).
   const keysAllowed = op.isPublic || op.path.includes('{organization_canonical}') || spec?.allowApiKeys === true;
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
-    const actor = op.isPublic ? await authenticator.optional(request) : await authenticator.authenticate(request);
+    // Public operations called without a token skip the authenticator (and its promise) entirely.
+    const actor = op.isPublic && !presentedToken(request) ? undefined : await authenticator.authenticate(request);
     if (actor?.readonly && !SAFE_METHODS.has(request.method)) {
       throw forbidden('this token is read-only: only GET and HEAD requests are allowed');
     }
