@@ -73,15 +73,20 @@ export async function freshDatabaseUrl(
 /** Starts the real app on a random port against a fresh database. One per test file, not per test. */
 export async function startServer(
   engine: Engine,
-  options: { env?: Record<string, string>; logDestination?: Writable } = {},
+  options: { env?: Record<string, string>; logDestination?: Writable; shareDatabaseWith?: TestServer } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gantry-test-'));
-  const database$ = await freshDatabaseUrl(engine, dataDir);
+  // A second replica on the same database: same URL and signing secret, and the first server drops it.
+  const shared = options.shareDatabaseWith;
+  const database$ = shared
+    ? { url: shared.config.databaseUrl, drop: async () => {} }
+    : await freshDatabaseUrl(engine, dataDir);
   const config = loadConfig({
     GANTRY_DATA_DIR: dataDir,
     GANTRY_DATABASE_URL: database$.url,
     GANTRY_LOG_LEVEL: process.env.GANTRY_TEST_LOG_LEVEL ?? (options.logDestination ? 'info' : 'silent'),
     GANTRY_LOG_PRETTY: 'false',
+    ...(shared ? { GANTRY_JWT_SECRET: shared.config.jwtSecret ?? 'a-shared-test-secret-of-32-characters!!' } : {}),
     ...options.env,
   });
   const database = openDatabase(config.databaseUrl);
