@@ -1,4 +1,5 @@
 import { ADMIN_ROLE } from '../../platform/authz/builtin-roles.js';
+import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 
 export interface RoleRow {
@@ -217,5 +218,30 @@ export async function detachFromTeams(db: DbHandle, organizationId: number, user
     .set({ owner_user_id: null })
     .where('organization_id', '=', organizationId)
     .where('owner_user_id', '=', userId)
+    .execute();
+}
+
+/** Adds a user as an accepted member (no invitation): an organization's creator, or an operator's command. */
+export async function insertAcceptedMember(
+  db: DbHandle,
+  input: { organizationId: number; userId: number; roleId: number },
+): Promise<void> {
+  const now = nowSeconds();
+  await db
+    .insertInto('memberships')
+    .values({
+      organization_id: input.organizationId,
+      user_id: input.userId,
+      role_id: input.roleId,
+      invitation_email: null,
+      invitation_state: 'accepted',
+      invitation_token_hash: null,
+      invitation_expires_at: null,
+      invited_by: null,
+      invited_at: null,
+      invitation_resent_at: null,
+      created_at: now,
+      updated_at: now,
+    })
     .execute();
 }

@@ -4,6 +4,7 @@ import { sha256 } from '../../platform/crypto/hashing.js';
 import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { AppError, conflict, notFound, unprocessable } from '../../platform/errors.js';
+import { recordEvent } from '../../platform/events/audit.js';
 import type { OrderBy } from '../../platform/http/ordering.js';
 import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
 import { applyOrder, containsText, demandGrantable } from './listing.js';
@@ -218,25 +219,11 @@ async function recordAcceptance(
 ) {
   const user = await db.selectFrom('users').select('username').where('id', '=', input.userId).executeTakeFirst();
   if (!user) throw new AppError('NotFound', `user ${input.userId} not found`);
-  const action = 'organization:member:accept';
-  const target = `member:${memberId}`;
-  await db
-    .insertInto('events')
-    .values({
-      organization_id: organizationId,
-      type: 'Cycloid',
-      severity: 'info',
-      title: action,
-      message: `${user.username} ${action} ${target}`,
-      color: null,
-      icon: null,
-      tags: JSON.stringify([
-        { key: 'action', value: action },
-        { key: 'actor', value: user.username },
-        { key: 'target', value: target },
-        { key: 'email', value: input.email.toLowerCase() },
-      ]),
-      timestamp_ms: Date.now(),
-    })
-    .execute();
+  await recordEvent(db, {
+    organizationId,
+    action: 'organization:member:accept',
+    actor: user.username,
+    target: `member:${memberId}`,
+    tags: [{ key: 'email', value: input.email.toLowerCase() }],
+  });
 }

@@ -8,6 +8,7 @@ import { conflict, forbidden, notFound, unprocessable } from '../../platform/err
 import type { Actor } from '../../platform/http/auth.js';
 import type { OrderBy } from '../../platform/http/ordering.js';
 import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
+import { insertAcceptedMember } from '../members/repo.js';
 import { rulesOf } from '../roles/repo.js';
 import type { RoleView } from '../roles/service.js';
 import { ownerOnPath } from './owners.js';
@@ -81,23 +82,7 @@ export async function createOrganization(db: DbHandle, input: NewOrganizationInp
   }
 
   if (input.adminUserId !== null) {
-    await db
-      .insertInto('memberships')
-      .values({
-        organization_id: org.id,
-        user_id: input.adminUserId,
-        role_id: adminRoleId,
-        invitation_email: null,
-        invitation_state: 'accepted',
-        invitation_token_hash: null,
-        invitation_expires_at: null,
-        invited_by: null,
-        invited_at: null,
-        invitation_resent_at: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
+    await insertAcceptedMember(db, { organizationId: org.id, userId: input.adminUserId, roleId: adminRoleId });
   }
   return org;
 }

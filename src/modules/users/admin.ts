@@ -1,9 +1,10 @@
 import { ADMIN_ROLE } from '../../platform/authz/builtin-roles.js';
 import { hashPassword, randomToken } from '../../platform/crypto/hashing.js';
-import { flag, nowSeconds } from '../../platform/db/columns.js';
+import { flag } from '../../platform/db/columns.js';
 import type { Db, DbHandle } from '../../platform/db/database.js';
 import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import { createApiKey } from '../api-keys/service.js';
+import { insertAcceptedMember } from '../members/repo.js';
 import { assertPasswordAcceptable } from './password-policy.js';
 import { findUserByEmail, findUserByUsername, insertUser } from './repo.js';
 import { recordSystemEvent } from './system-events.js';
@@ -120,24 +121,7 @@ export async function createUserAccount(db: Db, input: AdminUserInput): Promise<
       .where('canonical', '=', roleCanonical)
       .executeTakeFirst();
     if (!role) throw notFound(`role '${roleCanonical}' in organization '${org.canonical}'`);
-    const now = nowSeconds();
-    await trx
-      .insertInto('memberships')
-      .values({
-        organization_id: org.id,
-        user_id: user.id,
-        role_id: role.id,
-        invitation_email: null,
-        invitation_state: 'accepted',
-        invitation_token_hash: null,
-        invitation_expires_at: null,
-        invited_by: null,
-        invited_at: null,
-        invitation_resent_at: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
+    await insertAcceptedMember(trx, { organizationId: org.id, userId: user.id, roleId: role.id });
     await recordSystemEvent(trx, org.id, 'organization:member:create', `member:${user.username}`, 'command line');
   });
   return input.password ? {} : { generatedPassword: password };
