@@ -68,7 +68,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
   const logRequests = ['info', 'debug', 'trace'].includes(app.log.level);
+  installErrorHandling(app);
+  const recordMetrics = installMetrics(app);
+  // One hook for both: each hook Fastify runs per request has a cost of its own.
   app.addHook('onResponse', (request, reply, done) => {
+    recordMetrics(request, reply);
     if (logRequests) {
       request.log.info({ req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
     }
@@ -81,8 +85,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addContentTypeParser(JSON_LIKE, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
   await app.register(formBody, { bodyLimit: config.bodyLimit });
 
-  installErrorHandling(app);
-  installMetrics(app);
   installHealth(app, database.db);
   installDocs(app);
 
