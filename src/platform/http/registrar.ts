@@ -62,9 +62,16 @@ export function compileOperation(
       lazy(() => compiler.serializer(schema)),
     );
   }
+  const needsQuery = queryParams.some(
+    (p) => p.required || (p.schema.default !== undefined && !Object.hasOwn(PAGING_QUERY_SCHEMAS, p.name)),
+  );
   return {
     params,
     query,
+    /** No path parameters: nothing to copy or check. */
+    hasPathParams: pathParams.length > 0,
+    /** An empty query string must still be validated when a parameter is required or has a default. */
+    needsQuery,
     jsonBody,
     formBody,
     serializer: (status: number) => serializers.get(status)?.(),
@@ -151,12 +158,13 @@ function buildHandler(
       throw forbidden('API keys only work on organization endpoints (/organizations/{organization_canonical}/...)');
     }
 
-    const params = { ...(request.params as Record<string, unknown>) };
-    check(compiled.params(), params, 'path');
+    const params: Record<string, unknown> = compiled.hasPathParams ? { ...(request.params as object) } : {};
+    if (compiled.hasPathParams) check(compiled.params(), params, 'path');
     const query: Record<string, unknown> = { ...(request.query as Record<string, unknown>) };
     for (const carrier of QUERY_TOKEN_PARAMS) delete query[carrier];
     foldPagingAliases(query);
-    check(compiled.query(), query, 'query');
+    // Fast path for the common bare GET: an empty query with nothing required or defaulted is valid.
+    if (compiled.needsQuery || Object.keys(query).length > 0) check(compiled.query(), query, 'query');
     const body = validateBody(op, compiled, request);
 
     if (!spec) throw notImplemented(op.operationId);
