@@ -26,6 +26,7 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { insertAcceptedMember } from '../src/modules/members/repo.js';
 import { createOrganization } from '../src/modules/organizations/service.js';
 import { findTeam } from '../src/modules/teams/repo.js';
 import { issueSessionToken, sessionTokenResolver } from '../src/modules/users/sessions.js';
@@ -154,23 +155,7 @@ async function seed(database: DatabaseHandle) {
   for (let i = 1; i <= MEMBERS; i++) {
     const m = await user(`bench-member-${i}`);
     members.push(m.username);
-    await db
-      .insertInto('memberships')
-      .values({
-        organization_id: org.id,
-        user_id: m.id,
-        role_id: memberRole.id,
-        invitation_email: null,
-        invitation_state: 'accepted',
-        invitation_token_hash: null,
-        invitation_expires_at: null,
-        invited_by: null,
-        invited_at: null,
-        invitation_resent_at: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
+    await insertAcceptedMember(db, { organizationId: org.id, userId: m.id, roleId: memberRole.id });
   }
   return { admin, org, members };
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { insertAcceptedMember } from '../../src/modules/members/repo.js';
 import { createOrganization } from '../../src/modules/organizations/service.js';
 import { issueSessionToken } from '../../src/modules/users/sessions.js';
 import { hashPassword } from '../../src/platform/crypto/hashing.js';
@@ -94,26 +95,7 @@ export async function addMember(
     .where('organization_id', '=', org.id)
     .where('canonical', '=', roleCanonical)
     .executeTakeFirstOrThrow();
-  const now = nowSeconds();
-  const row = await db
-    .insertInto('memberships')
-    .values({
-      organization_id: org.id,
-      user_id: user.id,
-      role_id: role.id,
-      invitation_email: null,
-      invitation_state: 'accepted',
-      invitation_token_hash: null,
-      invitation_expires_at: null,
-      invited_by: null,
-      invited_at: null,
-      invitation_resent_at: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+  return insertAcceptedMember(db, { organizationId: org.id, userId: user.id, roleId: role.id });
 }
 
 /** A session token signed with the server's own key, as login would return it. */

@@ -225,9 +225,9 @@ export async function detachFromTeams(db: DbHandle, organizationId: number, user
 export async function insertAcceptedMember(
   db: DbHandle,
   input: { organizationId: number; userId: number; roleId: number },
-): Promise<void> {
+): Promise<number> {
   const now = nowSeconds();
-  await db
+  const row = await db
     .insertInto('memberships')
     .values({
       organization_id: input.organizationId,
@@ -243,5 +243,7 @@ export async function insertAcceptedMember(
       created_at: now,
       updated_at: now,
     })
-    .execute();
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
 }
