@@ -189,7 +189,7 @@ const round1 = (n: number) => Math.round(n * 10) / 10;
 
 /** Ends the app logger's stream (a file descriptor of ours) once everything queued is written. */
 function endLogStream(app: FastifyInstance): Promise<void> {
-  const stream = (app.log as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as
+  const stream = (app.logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] as
     | (NodeJS.EventEmitter & { end?: () => void })
     | undefined;
   if (!stream || typeof stream.end !== 'function') return Promise.resolve();

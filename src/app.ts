@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import formBody from '@fastify/formbody';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { Config } from './config.js';
 import { createModules } from './modules/index.js';
@@ -23,6 +23,13 @@ import { createSchemaCompiler } from './platform/http/schemas.js';
 import { loggerOptions } from './platform/log.js';
 import { Mailer } from './platform/mail/mailer.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The application's logger (Fastify's own is off; see buildApp). */
+    logger: FastifyBaseLogger;
+  }
+}
+
 export interface AppDeps {
   config: Config;
   database: DatabaseHandle;
@@ -38,16 +45,18 @@ const JSON_LIKE = /^application\/[\w.+-]*\+json$/;
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, database } = deps;
   const contract = deps.contract ?? loadContract();
-  const app = Fastify({
-    loggerInstance: (deps.logDestination
+  // Every line that concerns a request carries its request_id through the `req` serializer.
+  const log = (
+    deps.logDestination
       ? pino(loggerOptions({ ...config, logPretty: false }), deps.logDestination)
-      : pino(loggerOptions(config))) as FastifyBaseLogger,
+      : pino(loggerOptions(config))
+  ) as FastifyBaseLogger;
+  const app = Fastify({
+    // Fastify's own per-request logger machinery costs a sixth of the throughput of a small GET even
+    // when nothing is logged; the app logs through its own instance (`app.logger`) instead.
+    logger: false,
     bodyLimit: config.bodyLimit,
     // One line per request is written by our onResponse hook instead of Fastify's two.
-    logController: new LogController({ disableRequestLogging: true }),
-    // No per-request child logger: binding the request id costs a pino child per request, and every
-    // line that concerns a request carries its request_id through the `req` serializer instead.
-    childLoggerFactory: (logger) => logger,
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -63,18 +72,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: config.trustProxy,
   });
 
+  app.decorate('logger', log);
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     done();
   });
-  const logRequests = ['info', 'debug', 'trace'].includes(app.log.level);
-  installErrorHandling(app);
+  const logRequests = ['info', 'debug', 'trace'].includes(log.level);
+  installErrorHandling(app, log);
   const recordMetrics = installMetrics(app);
   // One hook for both: each hook Fastify runs per request has a cost of its own.
   app.addHook('onResponse', (request, reply, done) => {
     recordMetrics(request, reply);
     if (logRequests) {
-      request.log.info({ req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+      log.info({ req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
     }
     done();
   });
@@ -102,12 +112,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     app.addHook('onClose', async () => channel.close());
   }
   const signer = new JwtSigner(loadSigningKey(config.dataDir, config.jwtSecret));
-  const mailer = new Mailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, log: app.log });
+  const mailer = new Mailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, log });
   app.addHook('onClose', (_instance, done) => {
     mailer.close();
     done();
   });
-  const modules = createModules({ config, database, contract, authenticator, signer, mailer, log: app.log });
+  const modules = createModules({ config, database, contract, authenticator, signer, mailer, log });
   registerOperations(app, modules, {
     contract,
     compiler: createSchemaCompiler(contract),

@@ -31,9 +31,9 @@ async function serve(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    app.log.info({ signal }, 'shutting down: draining in-flight requests');
+    app.logger.info({ signal }, 'shutting down: draining in-flight requests');
     const timer = setTimeout(() => {
-      app.log.warn('shutdown timeout reached; closing anyway');
+      app.logger.warn('shutdown timeout reached; closing anyway');
       process.exit(1);
     }, config.shutdownTimeoutMs);
     timer.unref();

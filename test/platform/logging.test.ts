@@ -26,7 +26,7 @@ describe('logs never contain tokens', () => {
     await server.request('GET', '/nowhere?api_key=QUERYSECRET5');
     await server.request('PUT', '/user/email/verification/PATHSECRET8');
     await server.request('GET', '/api/members/verify/PATHSECRET9');
-    server.app.log.info({ password: 'PLAINSECRET6', nested: { token: 'PLAINSECRET7' } }, 'domain log');
+    server.app.logger.info({ password: 'PLAINSECRET6', nested: { token: 'PLAINSECRET7' } }, 'domain log');
     await new Promise((resolve) => setTimeout(resolve, 50));
 
     const all = lines.join('\n');

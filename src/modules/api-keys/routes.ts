@@ -30,7 +30,7 @@ const audited = (action: string) => (ctx: Ctx, result: unknown) => ({
 
 /** Organization API keys: tokens carrying their own rules, never broader than their creator's. */
 export function apiKeysModule(deps: ModuleDeps): Module {
-  deps.authenticator.use(apiKeyTokenResolver(deps.database.db));
+  deps.authenticator.use(apiKeyTokenResolver(deps.database.db, deps.log));
   return {
     name: 'api-keys',
     operations: {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
 import { randomToken, safeEqual, sha256 } from '../../platform/crypto/hashing.js';
 import { isSet, nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
@@ -45,7 +46,7 @@ export function prefixOf(token: string): string | undefined {
  * recorded. Which operations accept keys is the registrar's rule (organization paths, public
  * operations, and those declaring `allowApiKeys`).
  */
-export function apiKeyTokenResolver(db: DbHandle): TokenResolver {
+export function apiKeyTokenResolver(db: DbHandle, log?: FastifyBaseLogger): TokenResolver {
   return async ({ token }, request) => {
     const prefix = prefixOf(token);
     if (!prefix) return undefined;
@@ -56,7 +57,7 @@ export function apiKeyTokenResolver(db: DbHandle): TokenResolver {
     if (key.last_used_at === null || key.last_used_at <= now - LAST_USED_INTERVAL_SECONDS) {
       // Best effort: failing to record usage must not fail the request.
       await touchLastUsed(db, key.id, now, LAST_USED_INTERVAL_SECONDS).catch((error: unknown) =>
-        request.log.warn({ err: error, apiKeyId: key.id, req: request }, 'could not record API key usage'),
+        log?.warn({ err: error, apiKeyId: key.id, req: request }, 'could not record API key usage'),
       );
     }
     const actor: Actor = {

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { translateDatabaseError } from '../db/errors.js';
 import { AppError, type ErrorCode } from '../errors.js';
 
@@ -32,11 +32,11 @@ function sendError(reply: FastifyReply, status: number, code: string, message: s
 }
 
 /** One place that turns any thrown value into the error envelope; unknown errors become a bare 500. */
-export function installErrorHandling(app: FastifyInstance): void {
+export function installErrorHandling(app: FastifyInstance, log: FastifyBaseLogger): void {
   app.setErrorHandler((error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof AppError) {
       for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
-      if (error.status >= 500) request.log.error({ err: error, req: request }, 'request failed');
+      if (error.status >= 500) log.error({ err: error, req: request }, 'request failed');
       return sendError(reply, error.status, error.code, error.message, error.details);
     }
     const fastifyError = error as FastifyError;
@@ -53,7 +53,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
       return sendError(reply, fastifyError.statusCode, 'BadRequest', fastifyError.message);
     }
-    request.log.error({ err: error, req: request }, 'unexpected error');
+    log.error({ err: error, req: request }, 'unexpected error');
     return sendError(reply, 500, 'InternalError', 'internal error; quote the request_id when reporting it');
   });
 
