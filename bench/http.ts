@@ -10,7 +10,7 @@
  *
  * The load generator (autocannon) runs in a worker thread so its own CPU cost is not charged to the
  * servers' event loop. Environment: BENCH_DURATION (s, default 5), BENCH_CONNECTIONS (default 10),
- * BENCH_WARMUP (s, default 1), BENCH_ROUNDS (default 2), BENCH_LOG_LEVEL (default warn).
+ * BENCH_WARMUP (s, default 1), BENCH_ROUNDS (default 5), BENCH_LOG_LEVEL (default warn).
  * Exit status is non-zero only when something failed to run or answered unexpectedly, never for a ratio.
  */
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -207,7 +207,7 @@ async function main(): Promise<number> {
   const duration = envNumber('BENCH_DURATION', 5, 1);
   const connections = Math.round(envNumber('BENCH_CONNECTIONS', 10, 1));
   const warmup = envNumber('BENCH_WARMUP', 1, 0);
-  const rounds = Math.round(envNumber('BENCH_ROUNDS', 2, 1));
+  const rounds = Math.round(envNumber('BENCH_ROUNDS', 5, 1));
   const logLevel = (process.env.BENCH_LOG_LEVEL || 'warn') as Config['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) throw new Error(`BENCH_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 

@@ -160,11 +160,12 @@ function buildHandler(
 
     const params: Record<string, unknown> = compiled.hasPathParams ? { ...(request.params as object) } : {};
     if (compiled.hasPathParams) check(compiled.params(), params, 'path');
-    const query: Record<string, unknown> = { ...(request.query as Record<string, unknown>) };
+    const rawQuery = request.query as Record<string, unknown>;
+    const query: Record<string, unknown> = hasKeys(rawQuery) ? { ...rawQuery } : {};
     for (const carrier of QUERY_TOKEN_PARAMS) delete query[carrier];
     foldPagingAliases(query);
     // Fast path for the common bare GET: an empty query with nothing required or defaulted is valid.
-    if (compiled.needsQuery || Object.keys(query).length > 0) check(compiled.query(), query, 'query');
+    if (compiled.needsQuery || hasKeys(query)) check(compiled.query(), query, 'query');
     const body = validateBody(op, compiled, request);
 
     if (!spec) throw notImplemented(op.operationId);
@@ -183,10 +184,14 @@ function buildHandler(
       request,
       reply,
     };
-    const result =
-      spec.tx || spec.audit
-        ? await db.transaction().execute((trx) => run(spec, { ...ctx, db: trx }, deps))
-        : await run(spec, ctx, deps);
+    let result: unknown;
+    if (spec.tx || spec.audit) result = await db.transaction().execute((trx) => run(spec, { ...ctx, db: trx }, deps));
+    else if (spec.permission) result = await run(spec, ctx, deps);
+    else {
+      // Nothing to check or record: call the handler directly, awaiting only a real promise.
+      result = spec.handler(ctx);
+      if (result instanceof Promise) result = await result;
+    }
     if (reply.sent) return reply;
     return sendResult(reply, op, compiled, result);
   };
@@ -199,6 +204,11 @@ function buildHandler(
       onWrite();
     }
   };
+}
+
+function hasKeys(object: object): boolean {
+  for (const _ in object) return true;
+  return false;
 }
 
 async function run(spec: OperationSpec, ctx: HandlerContext, deps: RegistrarDeps): Promise<unknown> {
