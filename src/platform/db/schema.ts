@@ -20,6 +20,7 @@ export interface Database {
   api_key_rules: ApiKeyRulesTable;
   events: EventsTable;
   rate_limits: RateLimitsTable;
+  data_keys: DataKeysTable;
 }
 
 export type Id = Generated<number>;
@@ -185,4 +186,13 @@ export interface RateLimitsTable {
   key: string;
   window_start: number;
   count: number;
+}
+
+/** A data key sealing secrets at rest, wrapped by the master key whose fingerprint is recorded. */
+export interface DataKeysTable {
+  id: Id;
+  wrapped: string;
+  master_fingerprint: string;
+  created_at: number;
+  rewrapped_at: number | null;
 }
