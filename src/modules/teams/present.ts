@@ -2,11 +2,11 @@ import type { components } from '../../generated/contract.js';
 import { isSet } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { compact, presentRole } from '../members/present.js';
+import { presentOwner } from '../users/present.js';
 import { memberPreviews, type TeamMemberPreviewRow, type TeamMemberRow, type TeamRow, teamRoles } from './repo.js';
 
 export type TeamView = components['schemas']['Team'];
 export type MemberTeamView = components['schemas']['MemberTeam'];
-type UserView = components['schemas']['User'];
 
 export const MEMBERS_PREVIEW_SIZE = 6;
 
@@ -24,24 +24,6 @@ export function presentTeamMember(row: TeamMemberRow): MemberTeamView {
     // When the user joined this team.
     created_at: row.created_at,
     updated_at: row.created_at,
-  });
-}
-
-function presentOwner(row: TeamRow): UserView | undefined {
-  if (row.owner_user_id === null || row.owner_username === null) return undefined;
-  return compact({
-    id: row.owner_user_id,
-    username: row.owner_username,
-    email: row.owner_email ?? '',
-    given_name: row.owner_given_name ?? '',
-    family_name: row.owner_family_name ?? '',
-    locale: row.owner_locale ?? 'en',
-    mfa_enabled: isSet(row.owner_mfa_enabled),
-    picture_url: row.owner_picture_url,
-    country_code: row.owner_country_code,
-    last_login_at: row.owner_last_login_at,
-    created_at: row.owner_created_at ?? 0,
-    updated_at: row.owner_updated_at,
   });
 }
 

@@ -8,6 +8,41 @@ type UserAccount = components['schemas']['UserAccount'];
 type Rule = components['schemas']['Rule'];
 export type UserSession = components['schemas']['UserSession'];
 
+/** The owner's user columns, as repositories select them beside an owned entity (`owner_*`). */
+export interface OwnerColumns {
+  owner_user_id: number | null;
+  owner_username: string | null;
+  owner_email: string | null;
+  owner_given_name: string | null;
+  owner_family_name: string | null;
+  owner_locale: string | null;
+  owner_mfa_enabled: number | null;
+  owner_picture_url: string | null;
+  owner_country_code: string | null;
+  owner_last_login_at: number | null;
+  owner_created_at: number | null;
+  owner_updated_at: number | null;
+}
+
+/** The `User` object of an entity's owner; absent when the entity has none (e.g. the owner was deleted). */
+export function presentOwner(row: OwnerColumns): components['schemas']['User'] | undefined {
+  if (row.owner_user_id === null || row.owner_username === null) return undefined;
+  return {
+    id: row.owner_user_id,
+    username: row.owner_username,
+    email: row.owner_email ?? '',
+    given_name: row.owner_given_name ?? '',
+    family_name: row.owner_family_name ?? '',
+    locale: row.owner_locale ?? 'en',
+    mfa_enabled: isSet(row.owner_mfa_enabled),
+    created_at: row.owner_created_at ?? 0,
+    ...(row.owner_updated_at !== null ? { updated_at: row.owner_updated_at } : {}),
+    ...(row.owner_country_code ? { country_code: row.owner_country_code } : {}),
+    ...(row.owner_picture_url ? { picture_url: row.owner_picture_url } : {}),
+    ...(row.owner_last_login_at !== null ? { last_login_at: row.owner_last_login_at } : {}),
+  };
+}
+
 export function countryName(code: string): string | undefined {
   return countries().find((c) => c.code === code)?.name;
 }
