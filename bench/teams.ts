@@ -29,13 +29,13 @@ import { loadConfig } from '../src/config.js';
 import { insertAcceptedMember } from '../src/modules/members/repo.js';
 import { createOrganization } from '../src/modules/organizations/service.js';
 import { findTeam } from '../src/modules/teams/repo.js';
+import { insertUser } from '../src/modules/users/repo.js';
 import { issueSessionToken, sessionTokenResolver } from '../src/modules/users/sessions.js';
 import { accessTo, demand } from '../src/platform/authz/access.js';
 import { createAuthorizer } from '../src/platform/authz/authorizer.js';
 import { AuthCache } from '../src/platform/authz/cache.js';
 import { JwtSigner } from '../src/platform/crypto/jwt.js';
 import { loadSigningKey } from '../src/platform/crypto/keys.js';
-import { nowSeconds } from '../src/platform/db/columns.js';
 import { type DatabaseHandle, openDatabase } from '../src/platform/db/database.js';
 import { migrateToLatest } from '../src/platform/db/migrate.js';
 import { Authenticator } from '../src/platform/http/auth.js';
@@ -116,29 +116,19 @@ function listenBare(): Promise<Server> {
 /** An organization with an admin, MEMBERS members and TEAMS teams (each with a few members). */
 async function seed(database: DatabaseHandle) {
   const db = database.db;
-  const now = nowSeconds();
   const user = (username: string) =>
-    db
-      .insertInto('users')
-      .values({
-        username,
-        email: `${username}@example.com`,
-        password_hash: 'unused',
-        given_name: 'Bench',
-        family_name: 'User',
-        locale: 'en',
-        country_code: null,
-        picture_url: null,
-        mfa_enabled: 0,
-        email_verified: 1,
-        guide: null,
-        token_version: 0,
-        last_login_at: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .returning(['id', 'username', 'token_version'])
-      .executeTakeFirstOrThrow();
+    insertUser(db, {
+      username,
+      email: `${username}@example.com`,
+      password_hash: 'unused',
+      given_name: 'Bench',
+      family_name: 'User',
+      locale: 'en',
+      country_code: null,
+      picture_url: null,
+      mfa_enabled: 0,
+      email_verified: 1,
+    });
   const admin = await user('bench-admin');
   const org = await db
     .transaction()

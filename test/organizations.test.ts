@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { listVisibleOrganizations } from '../src/modules/organizations/service.js';
 import { nowSeconds } from '../src/platform/db/columns.js';
-import { makeApiKey } from './helpers/api-keys.js';
+import { auditTrail, makeApiKey } from './helpers/api-keys.js';
 import {
   addMember,
   createOrg,
@@ -27,21 +27,6 @@ for (const engine of testEngines()) {
     const send = (method: string, path: string, token: string, body?: unknown) =>
       server.request(method, path, { token, body });
 
-    /** Audit events of an organization, with their tags as an object. */
-    async function events(orgId: number) {
-      const rows = await db()
-        .selectFrom('events')
-        .selectAll()
-        .where('organization_id', '=', orgId)
-        .orderBy('id')
-        .execute();
-      return rows.map((r) => ({
-        ...r,
-        tags: Object.fromEntries(
-          (JSON.parse(r.tags) as Array<{ key: string; value: string }>).map((t) => [t.key, t.value]),
-        ),
-      }));
-    }
     const orgCount = async () => (await db().selectFrom('organizations').select('id').execute()).length;
 
     /** A member of `org` with a built-in role, and a plain session token. */
@@ -204,7 +189,7 @@ for (const engine of testEngines()) {
           .where('organization_id', '=', org.id)
           .execute();
         assert.equal(roles.length, 5);
-        const trail = await events(org.id);
+        const trail = await auditTrail(server, org.id);
         assert.equal(trail.length, 1);
         assert.equal(trail[0].title, 'organization:create');
         assert.equal(trail[0].tags.actor, user.username);
@@ -312,7 +297,7 @@ for (const engine of testEngines()) {
         });
         assert.equal(again.body.data.quotas, true, 'an omitted flag keeps its value');
         assert.equal(again.body.data.mfa_enabled, true);
-        const trail = await events(org.id);
+        const trail = await auditTrail(server, org.id);
         assert.deepEqual(
           trail.map((e) => e.title),
           ['organization:update', 'organization:update'],
@@ -362,7 +347,7 @@ for (const engine of testEngines()) {
         assert.equal((await send('PUT', path, a.token, { name: 'x' })).status, 400);
         assert.equal((await send('PUT', path, a.token, { name: 'Fine', canonical: 'other' })).status, 400);
         assert.equal((await get(path, a.token)).body.data.name, a.org.name);
-        assert.deepEqual(await events(a.org.id), []);
+        assert.deepEqual(await auditTrail(server, a.org.id), []);
       });
     });
 
@@ -470,7 +455,7 @@ for (const engine of testEngines()) {
         );
         assert.equal((await get(`/organizations/${grandchild.canonical}`, token)).status, 404);
         // The parent keeps the record of the deletion.
-        const trail = await events(child.id);
+        const trail = await auditTrail(server, child.id);
         assert.equal(trail.at(-1)?.title, 'organization:delete');
         assert.equal(trail.at(-1)?.tags.target, `organization:${grandchild.canonical}`);
         // The rest of the tree is untouched; with no children left, the child can go too, then the root.
@@ -575,10 +560,10 @@ for (const engine of testEngines()) {
           .executeTakeFirstOrThrow();
         assert.equal(row.parent_id, org.id);
         // Who created it is recorded on both sides.
-        const parentTrail = await events(org.id);
+        const parentTrail = await auditTrail(server, org.id);
         assert.equal(parentTrail.at(-1)?.title, 'organization:children:create');
         assert.equal(parentTrail.at(-1)?.tags.target, 'organization:europe-branch');
-        const childTrail = await events(child.id);
+        const childTrail = await auditTrail(server, child.id);
         assert.equal(childTrail[0].title, 'organization:create');
         assert.equal(childTrail[0].tags.actor, user.username);
         // The parent's admin reaches the child through the parent.

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { BUILTIN_ROLES } from '../src/platform/authz/builtin-roles.js';
 import { isKnownAction, POLICIES } from '../src/platform/authz/policies.js';
 import { nowSeconds } from '../src/platform/db/columns.js';
+import { auditTrail } from './helpers/api-keys.js';
 import { addMember, createUser, sessionToken, type TestOrg, tenant } from './helpers/factories.js';
 import { startServer, type TestServer, testEngines } from './helpers/server.js';
 
@@ -19,20 +20,6 @@ for (const engine of testEngines()) {
     const send = (method: string, path: string, token: string, body?: unknown) =>
       server.request(method, path, { token, body });
 
-    async function events(org: TestOrg) {
-      const rows = await db()
-        .selectFrom('events')
-        .selectAll()
-        .where('organization_id', '=', org.id)
-        .orderBy('id')
-        .execute();
-      return rows.map((r) => ({
-        title: r.title,
-        tags: Object.fromEntries(
-          (JSON.parse(r.tags) as Array<{ key: string; value: string }>).map((t) => [t.key, t.value]),
-        ),
-      }));
-    }
     async function roleRows(org: TestOrg) {
       return db()
         .selectFrom('roles')
@@ -160,7 +147,7 @@ for (const engine of testEngines()) {
             ['organization:project:**', [`organization:${org.canonical}:project:shop`]],
           ],
         );
-        const trail = await events(org);
+        const trail = await auditTrail(server, org.id);
         assert.equal(trail.at(-1)?.title, 'organization:role:create');
         assert.equal(trail.at(-1)?.tags.target, 'role:readers');
         assert.equal(trail.at(-1)?.tags.actor, user.username);
@@ -220,7 +207,7 @@ for (const engine of testEngines()) {
         assert.equal((await send('POST', path, token, { name: '   ', rules: [] })).status, 422);
         assert.equal((await send('POST', path, token, { name: 'x'.repeat(101), rules: [] })).status, 400);
         assert.equal((await roleRows(org)).length, before);
-        assert.deepEqual(await events(org), []);
+        assert.deepEqual(await auditTrail(server, org.id), []);
       });
 
       it('accepts globs that match known codes', async () => {
@@ -315,13 +302,13 @@ for (const engine of testEngines()) {
           (await rulesOf(org, 'readers')).map((r) => r.action),
           ['organization:team:*'],
         );
-        assert.equal((await events(org)).at(-1)?.title, 'organization:role:update');
+        assert.equal((await auditTrail(server, org.id)).at(-1)?.title, 'organization:role:update');
       });
 
       it('refuses built-in roles, canonical changes and unknown actions (422), changing nothing', async () => {
         const { org, token } = await tenant(server);
         await send('POST', `/organizations/${org.canonical}/roles`, token, readers(org));
-        const trailBefore = (await events(org)).length;
+        const trailBefore = (await auditTrail(server, org.id)).length;
         const builtin = await send('PUT', `/organizations/${org.canonical}/roles/organization-member`, token, {
           name: 'Members',
           rules: [{ action: 'organization:**', effect: 'allow' }],
@@ -344,7 +331,7 @@ for (const engine of testEngines()) {
         });
         assert.equal(typo.status, 422);
         assert.equal((await rulesOf(org, 'readers')).length, 2);
-        assert.equal((await events(org)).length, trailBefore);
+        assert.equal((await auditTrail(server, org.id)).length, trailBefore);
         assert.equal(
           (await send('PUT', `/organizations/${org.canonical}/roles/missing`, token, { name: 'Missing', rules: [] }))
             .status,
@@ -368,7 +355,7 @@ for (const engine of testEngines()) {
         assert.equal(res.text, '');
         assert.ok(!(await roleRows(org)).some((r) => r.canonical === 'readers'));
         assert.equal((await rulesOf(org, 'readers')).length, 0);
-        const trail = await events(org);
+        const trail = await auditTrail(server, org.id);
         assert.equal(trail.at(-1)?.title, 'organization:role:delete');
         assert.equal(trail.at(-1)?.tags.target, 'role:readers');
       });

@@ -57,17 +57,17 @@ export async function makeApiKey(
 }
 
 /** The audit events recorded in an organization, oldest first, with their tags as an object. */
-export async function auditTrail(server: TestServer, org: TestOrg) {
+export async function auditTrail(server: TestServer, organizationId: number) {
   const rows = await server.database.db
     .selectFrom('events')
     .selectAll()
-    .where('organization_id', '=', org.id)
+    .where('organization_id', '=', organizationId)
     .orderBy('id')
     .execute();
   return rows.map((row) => ({
     ...row,
-    tagMap: Object.fromEntries(
+    tags: Object.fromEntries(
       (JSON.parse(row.tags) as Array<{ key: string; value: string }>).map((t) => [t.key, t.value]),
-    ),
+    ) as Record<string, string>,
   }));
 }

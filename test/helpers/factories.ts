@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { insertAcceptedMember } from '../../src/modules/members/repo.js';
 import { createOrganization } from '../../src/modules/organizations/service.js';
+import { insertUser } from '../../src/modules/users/repo.js';
 import { issueSessionToken } from '../../src/modules/users/sessions.js';
 import { hashPassword } from '../../src/platform/crypto/hashing.js';
 import { JwtSigner } from '../../src/platform/crypto/jwt.js';
 import { loadSigningKey } from '../../src/platform/crypto/keys.js';
-import { nowSeconds } from '../../src/platform/db/columns.js';
 import type { TestServer } from './server.js';
 
 /**
@@ -39,28 +39,18 @@ export async function createUser(
   const suffix = unique();
   const username = overrides.username ?? `user-${suffix}`;
   const email = (overrides.email ?? `${username}@example.com`).toLowerCase();
-  const now = nowSeconds();
-  const row = await server.database.db
-    .insertInto('users')
-    .values({
-      username,
-      email,
-      password_hash: await passwordHash,
-      given_name: 'Test',
-      family_name: 'User',
-      locale: 'en',
-      country_code: null,
-      picture_url: null,
-      mfa_enabled: 0,
-      email_verified: 1,
-      guide: null,
-      token_version: 0,
-      last_login_at: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .returning(['id', 'token_version'])
-    .executeTakeFirstOrThrow();
+  const row = await insertUser(server.database.db, {
+    username,
+    email,
+    password_hash: await passwordHash,
+    given_name: 'Test',
+    family_name: 'User',
+    locale: 'en',
+    country_code: null,
+    picture_url: null,
+    mfa_enabled: 0,
+    email_verified: 1,
+  });
   return { id: row.id, username, email, password: FACTORY_PASSWORD, token_version: row.token_version };
 }
 
