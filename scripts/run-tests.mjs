@@ -68,6 +68,8 @@ if (engines.includes('postgres') && !process.env.GANTRY_TEST_POSTGRES_URL) {
   await postgres.initialise();
   await postgres.start();
   env.GANTRY_TEST_POSTGRES_URL = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
+  // Leak tests read the server's files to prove secrets are not stored in clear text.
+  env.GANTRY_TEST_POSTGRES_DATA_DIR = join(postgresDir, 'data');
   console.log(`run-tests: embedded PostgreSQL ready on port ${port} in ${Date.now() - started} ms`);
 }
 

@@ -9,6 +9,7 @@ import { createAuthorizer } from './platform/authz/authorizer.js';
 import { AuthCache } from './platform/authz/cache.js';
 import { JwtSigner } from './platform/crypto/jwt.js';
 import { loadSigningKey } from './platform/crypto/keys.js';
+import { loadMasterKey, Vault } from './platform/crypto/sealing.js';
 import type { DatabaseHandle } from './platform/db/database.js';
 import { listenForInvalidations } from './platform/db/notifications.js';
 import { writeAudit } from './platform/events/audit.js';
@@ -117,7 +118,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     mailer.close();
     done();
   });
-  const modules = createModules({ config, database, contract, authenticator, signer, mailer, log });
+  const vault = await openVault(config, database, log);
+  const modules = createModules({ config, database, contract, authenticator, signer, mailer, log, vault });
   registerOperations(app, modules, {
     contract,
     compiler: createSchemaCompiler(contract),
@@ -131,4 +133,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   return app;
+}
+
+/** The sealing vault; a master key file created just now is announced loudly, since losing it loses every secret. */
+async function openVault(config: Config, database: DatabaseHandle, log: FastifyBaseLogger): Promise<Vault> {
+  const master = loadMasterKey(config.dataDir, config.masterKey);
+  if (master.created) {
+    log.warn(
+      { file: master.file, fingerprint: master.fingerprint },
+      `A new master key was created at ${master.file}. BACK IT UP NOW and keep it apart from database backups: ` +
+        'without it every stored credential is lost. Or set GANTRY_MASTER_KEY (see docs/credentials.md).',
+    );
+  }
+  return Vault.open(database.db, master);
 }

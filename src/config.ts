@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { DEFAULT_OUTBOUND_POLICY, type OutboundPolicy, parseOutboundPolicy } from './platform/net/outbound.js';
 
 /** Typed, validated configuration. Built once from GANTRY_* variables; a bad value stops start-up. */
 export interface Config {
@@ -25,6 +26,14 @@ export interface Config {
   sessionTtlSeconds: number;
   smtpUrl: string | undefined;
   mailFrom: string;
+  /** Master key sealing secrets at rest; when unset, `<data dir>/master.key` (created on first start). */
+  masterKey: string | undefined;
+  /** Networks that user-configured addresses (backends, log stores) may not reach. */
+  outbound: OutboundPolicy;
+  /** Where the server calls Google's APIs (token exchange, BigQuery); overridable for compatible servers. */
+  gcp: { tokenUrl: string; bigQueryUrl: string };
+  /** AWS CloudWatch Logs endpoint override (any compatible server); unset: AWS's regional endpoint. */
+  cloudWatchLogsEndpoint: string | undefined;
   /** First-start administrator and organization (generated when unset). */
   admin: { email: string | undefined; password: string | undefined; organization: string | undefined };
 }
@@ -61,7 +70,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     'GANTRY_ADMIN_EMAIL',
     'GANTRY_ADMIN_PASSWORD',
     'GANTRY_ADMIN_ORG',
-    ...EXTRA_KNOWN_VARIABLES,
+    'GANTRY_MASTER_KEY',
+    'GANTRY_OUTBOUND_DENY',
+    'GANTRY_GCP_TOKEN_URL',
+    'GANTRY_GCP_BIGQUERY_URL',
+    'GANTRY_AWS_CLOUDWATCH_LOGS_ENDPOINT',
   ]);
   for (const name of Object.keys(env)) {
     if (name.startsWith('GANTRY_') && !known.has(name) && !name.startsWith('GANTRY_TEST_')) {
@@ -124,6 +137,18 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     );
   }
 
+  let outbound = DEFAULT_OUTBOUND_POLICY;
+  try {
+    if (env.GANTRY_OUTBOUND_DENY) outbound = parseOutboundPolicy(env.GANTRY_OUTBOUND_DENY);
+  } catch (error) {
+    problems.push(`GANTRY_OUTBOUND_DENY: ${(error as Error).message}`);
+  }
+  const httpUrl = (name: string, fallback: string | undefined): string | undefined => {
+    const raw = env[name] || fallback;
+    if (raw !== undefined && !/^https?:\/\/[^\s]+$/.test(raw)) problems.push(`${name} must be an http(s) URL`);
+    return raw?.replace(/\/+$/, '');
+  };
+
   const config: Config = {
     host,
     port,
@@ -140,12 +165,16 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     sessionTtlSeconds: integer('GANTRY_SESSION_TTL', 3600, 60, 30 * 24 * 3600),
     smtpUrl,
     mailFrom: env.GANTRY_MAIL_FROM || 'Gantry <gantry@localhost>',
+    masterKey: env.GANTRY_MASTER_KEY || undefined,
+    outbound,
+    gcp: {
+      tokenUrl: httpUrl('GANTRY_GCP_TOKEN_URL', 'https://oauth2.googleapis.com/token') as string,
+      bigQueryUrl: httpUrl('GANTRY_GCP_BIGQUERY_URL', 'https://bigquery.googleapis.com') as string,
+    },
+    cloudWatchLogsEndpoint: httpUrl('GANTRY_AWS_CLOUDWATCH_LOGS_ENDPOINT', undefined),
     admin: { email: adminEmail, password: adminPassword, organization: adminOrg },
     ...overrides,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
-
-/** Settings owned by later modules (identity, mail, vault) are declared here so typos are caught early. */
-const EXTRA_KNOWN_VARIABLES: string[] = ['GANTRY_MASTER_KEY'];

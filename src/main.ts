@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createAdminApiKey, createUserAccount } from './modules/users/admin.js';
 import { ensureFirstAdmin, firstAdminMessage } from './modules/users/bootstrap.js';
+import { rotateMasterKey } from './platform/crypto/rotation.js';
+import { SealingError } from './platform/crypto/sealing.js';
 import { type Db, openDatabase } from './platform/db/database.js';
 import { migrateToLatest } from './platform/db/migrate.js';
 import { AppError } from './platform/errors.js';
@@ -16,6 +19,9 @@ commands:
   admin create-user --email <email> --username <username> [--password <password>]
                     [--org <canonical> [--role <role canonical>]] [--given-name <name>] [--family-name <name>]
             create a verified account (prints the password when generated), optionally a member of --org
+  admin rotate-master-key [--new-key-file <path>]
+            re-wrap the data keys that seal secrets under a new master key (generated unless given);
+            rewrites <data dir>/master.key, or prints the new key when GANTRY_MASTER_KEY is used
   help      show this text
 
 configuration comes from GANTRY_* environment variables; see docs/operations.md`;
@@ -146,6 +152,29 @@ async function admin(args: string[]): Promise<number> {
       });
       return 0;
     }
+    case 'rotate-master-key': {
+      const options = parseOptions(rest, ['new-key-file']);
+      const keyFile = optional(options, 'new-key-file');
+      await run(async (db) => {
+        const config = loadConfig();
+        const newKey = keyFile === undefined ? undefined : readFileSync(keyFile, 'utf8');
+        const result = await rotateMasterKey(db, config.dataDir, config.masterKey, newKey);
+        process.stderr.write(
+          `re-wrapped ${result.dataKeys} data key(s): master key ${result.previous} -> ${result.next}\n`,
+        );
+        if (result.file) {
+          process.stderr.write(`${result.file} now holds the new key: back it up; restart servers at your pace\n`);
+        } else if (keyFile === undefined) {
+          process.stderr.write(
+            'set GANTRY_MASTER_KEY to this new key on every server and restart them at your pace (running ones keep working):\n',
+          );
+          process.stdout.write(`${result.newKeyToInstall}\n`);
+        } else {
+          process.stderr.write('set GANTRY_MASTER_KEY to the new key on every server and restart them at your pace\n');
+        }
+      });
+      return 0;
+    }
     default:
       throw new UsageError(command ? `unknown admin command '${command}'` : 'admin needs a command');
   }
@@ -181,7 +210,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`gantry: ${error.message}\n\n${USAGE}\n`);
       return 2;
     }
-    if (error instanceof AppError) {
+    if (error instanceof AppError || error instanceof SealingError) {
       process.stderr.write(`gantry: ${error.message}\n`);
       return 1;
     }

@@ -8,6 +8,7 @@ import { BUILTIN_ROLES } from '../src/platform/authz/builtin-roles.js';
 import { isKnownAction } from '../src/platform/authz/policies.js';
 import { JwtSigner } from '../src/platform/crypto/jwt.js';
 import { loadSigningKey } from '../src/platform/crypto/keys.js';
+import { loadMasterKey, Vault } from '../src/platform/crypto/sealing.js';
 import { nowSeconds } from '../src/platform/db/columns.js';
 import { Authenticator } from '../src/platform/http/auth.js';
 import { loadContract } from '../src/platform/http/contract.js';
@@ -99,7 +100,7 @@ export const PROBES: Probe[] = [
 ];
 
 /** Every module, wired as the app wires them, to read their operation tables. */
-function buildModules(server: TestServer): Module[] {
+async function buildModules(server: TestServer): Promise<Module[]> {
   const log = pino({ level: 'silent' }) as unknown as FastifyBaseLogger;
   const { config } = server;
   const mailer = new Mailer({ smtpUrl: undefined, from: config.mailFrom, dataDir: config.dataDir, log });
@@ -112,6 +113,7 @@ function buildModules(server: TestServer): Module[] {
       signer: new JwtSigner(loadSigningKey(config.dataDir, config.jwtSecret)),
       mailer,
       log,
+      vault: await Vault.open(server.database.db, loadMasterKey(config.dataDir, config.masterKey)),
     });
   } finally {
     mailer.close();
@@ -153,7 +155,7 @@ for (const engine of testEngines()) {
     let specs: Map<string, OperationSpec>;
     before(async () => {
       server = await startServer(engine);
-      specs = new Map(buildModules(server).flatMap((m) => Object.entries(m.operations)));
+      specs = new Map((await buildModules(server)).flatMap((m) => Object.entries(m.operations)));
     });
     after(() => server.close());
 

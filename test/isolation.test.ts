@@ -108,9 +108,13 @@ async function snapshot(server: TestServer, org: TestOrg) {
     .orderBy('id')
     .execute();
   const userIds = [0, ...memberships.flatMap((m) => (m.user_id === null ? [] : [m.user_id]))];
+  const ofOrg = <T extends 'credentials' | 'external_backends'>(table: T) =>
+    db.selectFrom(table).selectAll().where('organization_id', '=', org.id).orderBy('id').execute();
   return {
     orgs,
     roles,
+    credentials: await ofOrg('credentials'),
+    externalBackends: await ofOrg('external_backends'),
     roleRules: await db.selectFrom('role_rules').selectAll().where('role_id', 'in', roleIds).orderBy('id').execute(),
     memberships,
     users: await db.selectFrom('users').selectAll().where('id', 'in', userIds).orderBy('id').execute(),
@@ -201,6 +205,22 @@ for (const engine of testEngines()) {
       if (key) {
         fixture.params.api_key_canonical = key.canonical;
         for (const s of [key.name, key.canonical, key.token, key.last_seven, `iso key description ${tag}`]) {
+          fixture.secrets.add(s);
+        }
+      }
+
+      const credentialSecret = `iso-credential-secret-${tag}`;
+      const credential = await create('credential', 'createCredential', {
+        name: `Iso credential ${tag}`,
+        canonical: `iso-credential-${tag}`,
+        type: 'basic_auth',
+        path: `iso/credential-${tag}`,
+        raw: { username: `iso-user-${tag}`, password: credentialSecret },
+      });
+      if (credential) {
+        fixture.params.credential_canonical = credential.canonical;
+        fixture.hints.credential_canonical = credential.canonical;
+        for (const s of [credential.name, credential.canonical, credential.path, credentialSecret, `iso-user-${tag}`]) {
           fixture.secrets.add(s);
         }
       }

@@ -1,12 +1,14 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config.js';
 import type { JwtSigner } from '../platform/crypto/jwt.js';
+import type { Vault } from '../platform/crypto/sealing.js';
 import type { DatabaseHandle } from '../platform/db/database.js';
 import type { Authenticator } from '../platform/http/auth.js';
 import type { Contract } from '../platform/http/contract.js';
 import type { Module } from '../platform/http/operation.js';
 import type { Mailer } from '../platform/mail/mailer.js';
 import { apiKeysModule } from './api-keys/routes.js';
+import { credentialsModule } from './credentials/routes.js';
 import { eventsModule } from './events/routes.js';
 import { membersModule } from './members/routes.js';
 import { organizationsModule } from './organizations/routes.js';
@@ -25,6 +27,8 @@ export interface ModuleDeps {
   signer: JwtSigner;
   mailer: Mailer;
   log: FastifyBaseLogger;
+  /** Seals and opens secrets at rest (credentials). */
+  vault: Vault;
 }
 
 export function createModules(deps: ModuleDeps): Module[] {
@@ -38,5 +42,6 @@ export function createModules(deps: ModuleDeps): Module[] {
     teamsModule(deps),
     apiKeysModule(deps),
     eventsModule(deps),
+    credentialsModule(deps),
   ];
 }

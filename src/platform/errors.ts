@@ -18,7 +18,9 @@ export type ErrorCode =
   | 'Locked'
   | 'TooManyRequests'
   | 'NotImplemented'
+  | 'BadGateway'
   | 'ServiceUnavailable'
+  | 'GatewayTimeout'
   | 'InternalError';
 
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
@@ -38,7 +40,9 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   TooManyRequests: 429,
   NotImplemented: 501,
   InternalError: 500,
+  BadGateway: 502,
   ServiceUnavailable: 503,
+  GatewayTimeout: 504,
 };
 
 export class AppError extends Error {
@@ -73,3 +77,7 @@ export const tooManyRequests = (retryAfterSeconds: number) =>
   });
 export const notImplemented = (operationId: string) =>
   new AppError('NotImplemented', `operation ${operationId} is not implemented yet`);
+/** An upstream service (log store, cloud API) answered with an error or could not be reached. */
+export const badGateway = (message: string) => new AppError('BadGateway', message);
+/** An upstream service did not answer in time. */
+export const gatewayTimeout = (message: string) => new AppError('GatewayTimeout', message);

@@ -2,23 +2,9 @@ import { type Selectable, sql } from 'kysely';
 import type { RuleSpec } from '../../platform/authz/rules.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import type { ApiKeysTable, UsersTable } from '../../platform/db/schema.js';
+import { OWNER_COLUMNS, type OwnerColumns } from '../users/present.js';
 
 export type ApiKeyRow = Omit<Selectable<ApiKeysTable>, 'token_hash'>;
-
-/** The owner as the wire's `User` needs it; every column null when the key has no owner. */
-export interface OwnerColumns {
-  owner_username: string | null;
-  owner_email: string | null;
-  owner_given_name: string | null;
-  owner_family_name: string | null;
-  owner_locale: string | null;
-  owner_country_code: string | null;
-  owner_picture_url: string | null;
-  owner_mfa_enabled: number | null;
-  owner_last_login_at: number | null;
-  owner_created_at: number | null;
-  owner_updated_at: number | null;
-}
 
 export type ApiKeyWithOwner = ApiKeyRow & OwnerColumns;
 
@@ -41,20 +27,6 @@ const KEY_COLUMNS = [
   'api_keys.last_used_at',
   'api_keys.created_at',
   'api_keys.updated_at',
-] as const;
-
-const OWNER_COLUMNS = [
-  'owner.username as owner_username',
-  'owner.email as owner_email',
-  'owner.given_name as owner_given_name',
-  'owner.family_name as owner_family_name',
-  'owner.locale as owner_locale',
-  'owner.country_code as owner_country_code',
-  'owner.picture_url as owner_picture_url',
-  'owner.mfa_enabled as owner_mfa_enabled',
-  'owner.last_login_at as owner_last_login_at',
-  'owner.created_at as owner_created_at',
-  'owner.updated_at as owner_updated_at',
 ] as const;
 
 /** Keys of one organization with their owner, in creation order; callers add filters and paging. */

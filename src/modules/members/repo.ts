@@ -247,3 +247,17 @@ export async function insertAcceptedMember(
     .executeTakeFirstOrThrow();
   return row.id;
 }
+
+/** An accepted member of the organization by username (owners and team members must be one). */
+export function findAcceptedMemberByUsername(db: DbHandle, organizationId: number, username: string) {
+  return db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select(['memberships.id as member_id', 'users.id as user_id'])
+    .where('memberships.organization_id', '=', organizationId)
+    .where('users.username', '=', username)
+    .where((eb) =>
+      eb.or([eb('memberships.invitation_state', 'is', null), eb('memberships.invitation_state', '=', 'accepted')]),
+    )
+    .executeTakeFirst();
+}

@@ -9,25 +9,23 @@ type OwnerLookup = (db: DbHandle, organizationId: number, canonicals: readonly s
  * entities (projects, credentials, infra policies, catalog repositories) add their lookup here, next
  * to the `owner` they declare on their operations.
  */
+/** The owner of a row found by organization and canonical, in one of the owned tables. */
+function ownerByCanonical(table: 'teams' | 'api_keys' | 'credentials'): OwnerLookup {
+  return async (db, organizationId, canonicals) => {
+    const row = await db
+      .selectFrom(table)
+      .select('owner_user_id')
+      .where('organization_id', '=', organizationId)
+      .where('canonical', '=', canonicals[canonicals.length - 1] ?? '')
+      .executeTakeFirst();
+    return row?.owner_user_id ?? null;
+  };
+}
+
 export const OWNER_LOOKUPS: Record<string, OwnerLookup> = {
-  'organization:team': async (db, organizationId, [team]) => {
-    const row = await db
-      .selectFrom('teams')
-      .select('owner_user_id')
-      .where('organization_id', '=', organizationId)
-      .where('canonical', '=', team)
-      .executeTakeFirst();
-    return row?.owner_user_id ?? null;
-  },
-  'organization:api_key': async (db, organizationId, [key]) => {
-    const row = await db
-      .selectFrom('api_keys')
-      .select('owner_user_id')
-      .where('organization_id', '=', organizationId)
-      .where('canonical', '=', key)
-      .executeTakeFirst();
-    return row?.owner_user_id ?? null;
-  },
+  'organization:team': ownerByCanonical('teams'),
+  'organization:api_key': ownerByCanonical('api_keys'),
+  'organization:credential': ownerByCanonical('credentials'),
 };
 
 /**

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { DbHandle } from '../../platform/db/database.js';
 import { ROLE_COLUMNS, type RoleRow, type RoleWithRules, withRules } from '../members/repo.js';
+import { OWNER_COLUMNS } from '../users/present.js';
 
 /** Teams of an organization with their owner's user fields (one row per team). */
 export function teamQuery(db: DbHandle, organizationId: number) {
@@ -15,17 +16,7 @@ export function teamQuery(db: DbHandle, organizationId: number) {
       'teams.owner_user_id',
       'teams.created_at',
       'teams.updated_at',
-      'owner.username as owner_username',
-      'owner.email as owner_email',
-      'owner.given_name as owner_given_name',
-      'owner.family_name as owner_family_name',
-      'owner.locale as owner_locale',
-      'owner.mfa_enabled as owner_mfa_enabled',
-      'owner.picture_url as owner_picture_url',
-      'owner.country_code as owner_country_code',
-      'owner.last_login_at as owner_last_login_at',
-      'owner.created_at as owner_created_at',
-      'owner.updated_at as owner_updated_at',
+      ...OWNER_COLUMNS,
     ]);
 }
 
@@ -139,15 +130,3 @@ export async function memberPreviews(
 }
 
 /** The user id and membership of an accepted organization member, by username. */
-export function findAcceptedMemberByUsername(db: DbHandle, organizationId: number, username: string) {
-  return db
-    .selectFrom('memberships')
-    .innerJoin('users', 'users.id', 'memberships.user_id')
-    .select(['memberships.id as member_id', 'users.id as user_id'])
-    .where('memberships.organization_id', '=', organizationId)
-    .where('users.username', '=', username)
-    .where((eb) =>
-      eb.or([eb('memberships.invitation_state', 'is', null), eb('memberships.invitation_state', '=', 'accepted')]),
-    )
-    .executeTakeFirst();
-}

@@ -1,24 +1,16 @@
 import type { Access } from '../../platform/authz/access.js';
-import { rulesCover } from '../../platform/authz/rules.js';
 import { canonicalFromName } from '../../platform/canonical.js';
 import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
-import { conflict, forbidden, notFound, unprocessable } from '../../platform/errors.js';
+import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import type { OrderBy } from '../../platform/http/ordering.js';
 import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
 import { applyOrder, canSeeAll, containsText, NOTHING } from '../members/listing.js';
+import { ownerAfterUpdate, ownerInBody } from '../members/owners.js';
 import { findRolesByCanonical, type RoleWithRules } from '../members/repo.js';
 import { demandRoleGrantable } from '../members/service.js';
 import { presentTeams, type TeamView } from './present.js';
-import {
-  findAcceptedMemberByUsername,
-  findTeam,
-  replaceTeamRoles,
-  type TeamRow,
-  teamCanonicalTaken,
-  teamQuery,
-  teamRoles,
-} from './repo.js';
+import { findTeam, replaceTeamRoles, type TeamRow, teamCanonicalTaken, teamQuery, teamRoles } from './repo.js';
 
 export interface TeamFilters {
   team_name?: string;
@@ -108,16 +100,6 @@ async function rolesInBody(db: DbHandle, access: Access, canonicals: string[]): 
   return roles;
 }
 
-/** `owner` is a username of an accepted member of the organization; '' means no owner. */
-async function ownerInBody(db: DbHandle, access: Access, username: string): Promise<number | null> {
-  if (username === '') return null;
-  const member = await findAcceptedMemberByUsername(db, access.organization.id, username);
-  if (!member) {
-    throw unprocessable(`owner: '${username}' is not a member of organization '${access.organization.canonical}'`);
-  }
-  return member.user_id;
-}
-
 async function demandFreeCanonical(db: DbHandle, access: Access, canonical: string): Promise<void> {
   if (await teamCanonicalTaken(db, access.organization.id, canonical)) {
     throw conflict(`canonical: team '${canonical}' already exists in organization '${access.organization.canonical}'`);
@@ -153,11 +135,6 @@ export async function createTeam(db: DbHandle, access: Access, input: TeamInput)
   return presentTeam(db, orgId, (await findTeam(db, orgId, canonical))!);
 }
 
-/** An organization admin, in rule terms: every action on every entity of the organization. */
-export function isOrganizationAdmin(access: Access): boolean {
-  return rulesCover(access.rules, { action: 'organization:**', resources: [] });
-}
-
 export async function updateTeam(db: DbHandle, access: Access, team: TeamRow, input: TeamInput): Promise<TeamView> {
   const orgId = access.organization.id;
   const canonical = input.canonical ?? team.canonical;
@@ -166,16 +143,7 @@ export async function updateTeam(db: DbHandle, access: Access, team: TeamRow, in
   const current = new Set((await teamRoles(db, [team.id])).byTeam.get(team.id));
   for (const role of roles) if (!current.has(role.role.id)) demandRoleGrantable(access, role);
 
-  let ownerId = team.owner_user_id;
-  if (input.owner !== undefined) {
-    ownerId = await ownerInBody(db, access, input.owner);
-    const isOwner = access.actor.kind === 'user' && access.actor.userId === team.owner_user_id;
-    if (ownerId !== team.owner_user_id && !isOwner && !isOrganizationAdmin(access)) {
-      throw forbidden(
-        `owner: only the team's owner or an organization admin may change the owner of team '${team.canonical}'`,
-      );
-    }
-  }
+  const ownerId = await ownerAfterUpdate(db, access, team.owner_user_id, input.owner, `team '${team.canonical}'`);
   if (canonical !== team.canonical) await demandFreeCanonical(db, access, canonical);
   await db
     .updateTable('teams')

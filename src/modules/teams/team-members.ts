@@ -3,9 +3,10 @@ import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
+import { findAcceptedMemberByUsername } from '../members/repo.js';
 import { demandRoleGrantable } from '../members/service.js';
 import { type MemberTeamView, presentTeamMember } from './present.js';
-import { findAcceptedMemberByUsername, type TeamRow, teamMemberQuery, teamRoles } from './repo.js';
+import { type TeamRow, teamMemberQuery, teamRoles } from './repo.js';
 
 export async function listTeamMembers(
   db: DbHandle,

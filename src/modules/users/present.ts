@@ -24,6 +24,21 @@ export interface OwnerColumns {
   owner_updated_at: number | null;
 }
 
+/** Select these beside an owned entity, joined as `users as owner`, to present its owner. */
+export const OWNER_COLUMNS = [
+  'owner.username as owner_username',
+  'owner.email as owner_email',
+  'owner.given_name as owner_given_name',
+  'owner.family_name as owner_family_name',
+  'owner.locale as owner_locale',
+  'owner.country_code as owner_country_code',
+  'owner.picture_url as owner_picture_url',
+  'owner.mfa_enabled as owner_mfa_enabled',
+  'owner.last_login_at as owner_last_login_at',
+  'owner.created_at as owner_created_at',
+  'owner.updated_at as owner_updated_at',
+] as const;
+
 /** The `User` object of an entity's owner; absent when the entity has none (e.g. the owner was deleted). */
 export function presentOwner(row: OwnerColumns): components['schemas']['User'] | undefined {
   if (row.owner_user_id === null || row.owner_username === null) return undefined;

@@ -93,8 +93,10 @@ function decrypt(key: Buffer, sealed: string, aad: Buffer): Buffer {
 /** Seals and opens secrets with the installation's data keys (the newest seals; all open). */
 export class Vault {
   private constructor(
-    private readonly keys: Map<number, Buffer>,
+    private keys: Map<number, Buffer>,
     private readonly activeId: number,
+    private readonly db: DbHandle,
+    private readonly master: MasterKey,
   ) {}
 
   /**
@@ -115,16 +117,20 @@ export class Vault {
         .execute();
       rows = await db.selectFrom('data_keys').selectAll().orderBy('id').execute();
     }
-    const keys = new Map<number, Buffer>();
-    for (const row of rows) {
-      if (row.master_fingerprint !== master.fingerprint) {
-        throw new SealingError(
-          `data key ${row.id} is wrapped by master key ${row.master_fingerprint}, but the configured master key is ${master.fingerprint}`,
-        );
-      }
-      keys.set(row.id, decrypt(master.key, row.wrapped, WRAP_CONTEXT));
+    return new Vault(unwrapAll(rows, master), rows[rows.length - 1].id, db, master);
+  }
+
+  /**
+   * Opens a value, first learning data keys another replica created since this one started (two
+   * replicas starting on an empty installation at once may each create one).
+   */
+  async reveal(sealed: string, context: string): Promise<string> {
+    const id = Number(sealed.split('.')[1]);
+    if (!this.keys.has(id)) {
+      const rows = await this.db.selectFrom('data_keys').selectAll().orderBy('id').execute();
+      this.keys = unwrapAll(rows, this.master);
     }
-    return new Vault(keys, rows[rows.length - 1].id);
+    return this.unseal(sealed, context);
   }
 
   /** `context` names the record the value belongs to (e.g. `credential:<org id>:<credential id>`). */
@@ -140,6 +146,19 @@ export class Vault {
     if (format !== FORMAT || !key) throw new SealingError('sealed value uses an unknown format or data key');
     return decrypt(key, rest.join('.'), aadFor(id, context)).toString('utf8');
   }
+}
+
+function unwrapAll(rows: { id: number; wrapped: string; master_fingerprint: string }[], master: MasterKey) {
+  const keys = new Map<number, Buffer>();
+  for (const row of rows) {
+    if (row.master_fingerprint !== master.fingerprint) {
+      throw new SealingError(
+        `data key ${row.id} is wrapped by master key ${row.master_fingerprint}, but the configured master key is ${master.fingerprint}`,
+      );
+    }
+    keys.set(row.id, decrypt(master.key, row.wrapped, WRAP_CONTEXT));
+  }
+  return keys;
 }
 
 function aadFor(keyId: number, context: string): Buffer {

@@ -21,6 +21,8 @@ export interface Database {
   events: EventsTable;
   rate_limits: RateLimitsTable;
   data_keys: DataKeysTable;
+  credentials: CredentialsTable;
+  external_backends: ExternalBackendsTable;
 }
 
 export type Id = Generated<number>;
@@ -195,4 +197,37 @@ export interface DataKeysTable {
   master_fingerprint: string;
   created_at: number;
   rewrapped_at: number | null;
+}
+
+export interface CredentialsTable {
+  id: Id;
+  organization_id: number;
+  canonical: string;
+  name: string;
+  description: string;
+  type: string;
+  path: string;
+  /** JSON array of the field names present in the sealed value. */
+  keys: string;
+  /** The raw fields as JSON, sealed (platform/crypto/sealing.ts) with the credential's record context. */
+  sealed_raw: string;
+  owner_user_id: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ExternalBackendsTable {
+  id: Id;
+  organization_id: number;
+  purpose: string;
+  engine: string;
+  is_default: Flag;
+  credential_id: number | null;
+  project_canonical: string | null;
+  environment_canonical: string | null;
+  component_canonical: string | null;
+  /** The engine configuration as JSON (never secrets: those live in the credential). */
+  configuration: string;
+  created_at: number;
+  updated_at: number;
 }

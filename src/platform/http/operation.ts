@@ -54,6 +54,11 @@ export interface OperationSpec<Ctx extends HandlerContext = HandlerContext> {
   extraQuery?: Record<string, Record<string, unknown>>;
   /** Accept API keys on an operation outside organization paths (they are refused there otherwise). */
   allowApiKeys?: true;
+  /**
+   * Serialize list items with this schema (contract `$ref`s allowed) instead of the declared one, where
+   * the contract's text promises more than its schema (listCredentials returns `raw` to readers).
+   */
+  listItems?: Record<string, unknown>;
   /** Wire field -> column, for `order_by`. */
   sortable?: Record<string, string>;
   /** Describe the audit event of a successful call; it is written inside the transaction. */

@@ -38,6 +38,7 @@ export function compileOperation(
   op: ContractOperation,
   compiler: SchemaCompiler,
   extraQuery: Record<string, unknown> = {},
+  listItems?: JsonSchema,
 ) {
   const pathParams = op.parameters.filter((p) => p.in === 'path');
   const queryParams = op.parameters.filter((p) => p.in === 'query');
@@ -56,7 +57,9 @@ export function compileOperation(
   const serializers = new Map<number, () => (data: unknown) => string>();
   for (const [status, response] of op.responses) {
     if (!/^\d+$/.test(status) || !response.schema || response.contentType !== 'application/json') continue;
-    const schema = toLooseRef(response.schema);
+    const schema = toLooseRef(
+      listItems && Number(status) === op.successStatus ? withListItems(response.schema, listItems) : response.schema,
+    );
     serializers.set(
       Number(status),
       lazy(() => compiler.serializer(schema)),
@@ -88,6 +91,16 @@ export function compileOperation(
   };
 }
 
+/** The list envelope with its items described by another schema (see OperationSpec.listItems). */
+function withListItems(schema: JsonSchema, items: JsonSchema): JsonSchema {
+  const data = (schema.properties as Record<string, JsonSchema> | undefined)?.data;
+  if (!data || data.type !== 'array') throw new Error(`listItems: the response of this operation is not a list`);
+  return {
+    ...schema,
+    properties: { ...(schema.properties as object), data: { ...data, items } },
+  };
+}
+
 function check(validate: ValidateFunction, value: unknown, location: string): void {
   if (!validate(value)) {
     const first = validate.errors?.[0];
@@ -115,7 +128,7 @@ export function registerOperations(app: FastifyInstance, modules: Module[], deps
 
   for (const op of deps.contract.operations) {
     const spec = specs.get(op.operationId);
-    const compiled = compileOperation(op, deps.compiler, spec?.extraQuery);
+    const compiled = compileOperation(op, deps.compiler, spec?.extraQuery, spec?.listItems);
     const handler = buildHandler(op, spec, compiled, deps);
     app.route({ method: op.method, url: op.routePath, handler, config: { operationId: op.operationId } });
   }

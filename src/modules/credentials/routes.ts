@@ -1,0 +1,125 @@
+import type { operations } from '../../generated/contract.js';
+import { unprocessable } from '../../platform/errors.js';
+import { writeAudit } from '../../platform/events/audit.js';
+import type { HandlerContext, Module, OperationSpec, PermissionSpec } from '../../platform/http/operation.js';
+import type { ModuleDeps } from '../index.js';
+import { listBigQueryOptions } from './gcp-bigquery.js';
+import type { SealedCredentialRow } from './repo.js';
+import { findCredential } from './repo.js';
+import { openFields } from './secrets.js';
+import {
+  type CredentialFilters,
+  type CredentialInput,
+  createCredential,
+  credentialNotFound,
+  deleteCredential,
+  listCredentials,
+  revealCredential,
+  updateCredential,
+} from './service.js';
+
+type Body<Op extends keyof operations> = operations[Op] extends {
+  requestBody: { content: { 'application/json': infer B } };
+}
+  ? B
+  : never;
+type Params = { organization_canonical: string; credential_canonical: string };
+type Ctx<B = unknown, Q = Record<string, unknown>> = HandlerContext<Params, Q, B>;
+
+/** The credential of the path, read once per request for both the owner check and the handler. */
+const credentialsByRequest = new WeakMap<HandlerContext, Promise<SealedCredentialRow | undefined>>();
+function credentialOf(ctx: HandlerContext): Promise<SealedCredentialRow | undefined> {
+  let found = credentialsByRequest.get(ctx);
+  if (!found) {
+    found = findCredential(ctx.db, ctx.access!.organization.id, String(ctx.params.credential_canonical));
+    credentialsByRequest.set(ctx, found);
+  }
+  return found;
+}
+async function requireCredential(ctx: HandlerContext): Promise<SealedCredentialRow> {
+  const row = await credentialOf(ctx);
+  if (!row) throw credentialNotFound(String(ctx.params.credential_canonical));
+  return row;
+}
+
+const onCredential = (action: string): PermissionSpec => ({
+  action,
+  entities: (ctx) => [ctx.params.credential_canonical],
+  owner: async (ctx) => (await credentialOf(ctx))?.owner_user_id,
+});
+/**
+ * The contract declares CredentialSimple items for lists but says readers get `raw` too: the simple
+ * shape plus an optional `raw`, so nothing else can leak.
+ */
+function credentialListItem(simple: Record<string, unknown>): Record<string, unknown> {
+  const properties = simple.properties as Record<string, unknown>;
+  return { ...simple, properties: { ...properties, raw: { $ref: '#/components/schemas/CredentialRaw' } } };
+}
+
+const target = (canonical: string) => `credential:${canonical}`;
+
+/**
+ * Credentials (credentials-and-backends.md §1): metadata in columns, secret fields sealed at rest.
+ * Every response carrying a secret value is preceded by an audit event in the same transaction: if the
+ * event cannot be written, the value is not returned.
+ */
+export function credentialsModule(deps: ModuleDeps): Module {
+  const { vault, config } = deps;
+  const operations: Record<string, OperationSpec<any>> = {
+    listCredentials: {
+      // Any standing: the list holds what the caller may list, with values only where it may read.
+      permission: { action: null },
+      tx: true,
+      listItems: credentialListItem(deps.contract.schemas.CredentialSimple!),
+      handler: async (ctx: Ctx<unknown, CredentialFilters>) => {
+        const { page, revealed } = await listCredentials(ctx.db, vault, ctx.access!, ctx.query, ctx.paging);
+        if (revealed.length > 0) {
+          await writeAudit(ctx.db, { action: 'organization:credential:read', target: target(revealed.join(',')) }, ctx);
+        }
+        return page;
+      },
+    },
+    createCredential: {
+      permission: { action: 'organization:credential:create' },
+      audit: (_ctx, result: any) => ({ action: 'organization:credential:create', target: target(result.canonical) }),
+      handler: (ctx: Ctx<Body<'createCredential'>>) =>
+        createCredential(ctx.db, vault, ctx.access!, ctx.body as CredentialInput),
+    },
+    getCredential: {
+      permission: onCredential('organization:credential:read'),
+      tx: true,
+      handler: async (ctx: Ctx) => {
+        const row = await requireCredential(ctx);
+        await writeAudit(ctx.db, { action: 'organization:credential:read', target: target(row.canonical) }, ctx);
+        return revealCredential(ctx.db, vault, row);
+      },
+    },
+    updateCredential: {
+      permission: onCredential('organization:credential:update'),
+      audit: (_ctx, result: any) => ({ action: 'organization:credential:update', target: target(result.canonical) }),
+      handler: async (ctx: Ctx<Body<'updateCredential'>>) =>
+        updateCredential(ctx.db, vault, ctx.access!, await requireCredential(ctx), ctx.body as CredentialInput),
+    },
+    deleteCredential: {
+      permission: onCredential('organization:credential:delete'),
+      extraQuery: { force: { type: 'boolean' } },
+      audit: (ctx) => ({ action: 'organization:credential:delete', target: target(ctx.params.credential_canonical) }),
+      handler: async (ctx: Ctx<unknown, { force?: boolean }>) => {
+        await deleteCredential(ctx.db, await requireCredential(ctx), ctx.query.force === true);
+      },
+    },
+    getCredentialOptions: {
+      // Uses the secret on the caller's behalf (nothing secret is returned): reading it is required.
+      permission: onCredential('organization:credential:read'),
+      handler: async (ctx: Ctx<unknown, { service: string }>) => {
+        const row = await requireCredential(ctx);
+        if (row.type !== 'gcp') {
+          throw unprocessable(`service ${ctx.query.service} needs a gcp credential; '${row.canonical}' is ${row.type}`);
+        }
+        const fields = await openFields(vault, row);
+        return listBigQueryOptions(fields.json_key!, config.gcp, config.outbound);
+      },
+    },
+  };
+  return { name: 'credentials', operations };
+}
