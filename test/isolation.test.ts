@@ -108,13 +108,16 @@ async function snapshot(server: TestServer, org: TestOrg) {
     .orderBy('id')
     .execute();
   const userIds = [0, ...memberships.flatMap((m) => (m.user_id === null ? [] : [m.user_id]))];
-  const ofOrg = <T extends 'credentials' | 'external_backends'>(table: T) =>
-    db.selectFrom(table).selectAll().where('organization_id', '=', org.id).orderBy('id').execute();
   return {
     orgs,
     roles,
-    credentials: await ofOrg('credentials'),
-    externalBackends: await ofOrg('external_backends'),
+    credentials: await db.selectFrom('credentials').selectAll().where('organization_id', '=', org.id).orderBy('id').execute(),
+    externalBackends: await db
+      .selectFrom('external_backends')
+      .selectAll()
+      .where('organization_id', '=', org.id)
+      .orderBy('id')
+      .execute(),
     roleRules: await db.selectFrom('role_rules').selectAll().where('role_id', 'in', roleIds).orderBy('id').execute(),
     memberships,
     users: await db.selectFrom('users').selectAll().where('id', 'in', userIds).orderBy('id').execute(),
@@ -223,6 +226,16 @@ for (const engine of testEngines()) {
         for (const s of [credential.name, credential.canonical, credential.path, credentialSecret, `iso-user-${tag}`]) {
           fixture.secrets.add(s);
         }
+      }
+
+      const backend = await create('external backend', 'createExternalBackend', {
+        purpose: 'remote_tfstate',
+        ...(credential ? { credential_canonical: credential.canonical } : {}),
+        configuration: { engine: 'HTTPStorage', url: `https://state-${tag}.example.com/iso` },
+      });
+      if (backend) {
+        fixture.params.external_backend_id = String(backend.id);
+        fixture.secrets.add(`state-${tag}.example.com`);
       }
 
       const event = await create('event', 'sendEvent', {

@@ -10,6 +10,8 @@ import type { Mailer } from '../platform/mail/mailer.js';
 import { apiKeysModule } from './api-keys/routes.js';
 import { credentialsModule } from './credentials/routes.js';
 import { eventsModule } from './events/routes.js';
+import { externalBackendsModule } from './external-backends/routes.js';
+import { logsModule } from './logs/routes.js';
 import { membersModule } from './members/routes.js';
 import { organizationsModule } from './organizations/routes.js';
 import { rolesModule } from './roles/routes.js';
@@ -43,5 +45,7 @@ export function createModules(deps: ModuleDeps): Module[] {
     apiKeysModule(deps),
     eventsModule(deps),
     credentialsModule(deps),
+    externalBackendsModule(deps),
+    logsModule(deps),
   ];
 }

@@ -94,7 +94,7 @@ export function compileOperation(
 /** The list envelope with its items described by another schema (see OperationSpec.listItems). */
 function withListItems(schema: JsonSchema, items: JsonSchema): JsonSchema {
   const data = (schema.properties as Record<string, JsonSchema> | undefined)?.data;
-  if (!data || data.type !== 'array') throw new Error(`listItems: the response of this operation is not a list`);
+  if (data?.type !== 'array') throw new Error('listItems: the response of this operation is not a list');
   return {
     ...schema,
     properties: { ...(schema.properties as object), data: { ...data, items } },

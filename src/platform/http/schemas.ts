@@ -31,9 +31,78 @@ function mapRefs(node: Node, target: string): Node {
   return out;
 }
 
+/**
+ * OpenAPI discriminators (`{propertyName, mapping}` on a base schema that its subtypes extend with
+ * allOf): JSON Schema has no such keyword, so a reference to the base is turned into a dispatch on the
+ * property's value. Subtypes keep extending the plain base (a `__plain` copy), so nothing recurses.
+ */
+interface Discriminator {
+  property: string;
+  /** Property value -> subtype schema name. */
+  mapping: Array<[string, string]>;
+}
+
+function discriminatorsOf(contract: Contract): Map<string, Discriminator> {
+  const found = new Map<string, Discriminator>();
+  for (const [name, schema] of Object.entries(contract.schemas)) {
+    const d = schema.discriminator as { propertyName?: string; mapping?: Record<string, string> } | undefined;
+    if (!d?.propertyName || !d.mapping) continue;
+    found.set(name, {
+      property: d.propertyName,
+      mapping: Object.entries(d.mapping).map(([value, ref]) => [value, ref.slice(REF_PREFIX.length)]),
+    });
+  }
+  return found;
+}
+
+/** A JSON Schema conditional (built as entries: `then` on an object literal reads as a thenable to linters). */
+function conditional(condition: JsonSchema, then: JsonSchema, otherwise?: JsonSchema): JsonSchema {
+  const entries: Array<[string, JsonSchema]> = [
+    ['if', condition],
+    ['then', then],
+  ];
+  if (otherwise) entries.push(['else', otherwise]);
+  return Object.fromEntries(entries) as JsonSchema;
+}
+
+/** Points the subtypes' allOf references to their base at the base's `__plain` copy. */
+function withPlainBases(defs: Record<string, JsonSchema>, bases: Map<string, Discriminator>, id: string) {
+  for (const [base, d] of bases) {
+    defs[`${base}__plain`] = defs[base] as JsonSchema;
+    for (const [, subtype] of d.mapping) {
+      const schema = defs[subtype];
+      if (!schema || !Array.isArray(schema.allOf)) continue;
+      defs[subtype] = {
+        ...schema,
+        allOf: (schema.allOf as JsonSchema[]).map((member) =>
+          member.$ref === `${id}#/$defs/${base}` ? { ...member, $ref: `${id}#/$defs/${base}__plain` } : member,
+        ),
+      };
+    }
+  }
+}
+
 /** The contract's component schemas, for responses: refs point inside `contract.json`. */
 export function looseDefinitions(contract: Contract): JsonSchema {
-  return { $id: LOOSE_ID, $defs: mapRefs(contract.schemas, LOOSE_ID) as JsonSchema };
+  const defs = mapRefs(contract.schemas, LOOSE_ID) as Record<string, JsonSchema>;
+  const bases = discriminatorsOf(contract);
+  withPlainBases(defs, bases, LOOSE_ID);
+  for (const [base, d] of bases) {
+    // Serializers pick the subtype by the property's value; an unknown value keeps the base's fields.
+    let chain: JsonSchema = { $ref: `${LOOSE_ID}#/$defs/${base}__plain` };
+    for (const [value, subtype] of [...d.mapping].reverse()) {
+      chain = {
+        type: 'object',
+        ...conditional(
+          { type: 'object', properties: { [d.property]: { const: value } }, required: [d.property] },
+          { $ref: `${LOOSE_ID}#/$defs/${subtype}` },
+          chain,
+        ),
+      };
+    }
+    defs[base] = chain;
+  }
+  return { $id: LOOSE_ID, $defs: defs };
 }
 
 /**
@@ -48,6 +117,25 @@ export function strictDefinitions(contract: Contract): JsonSchema {
   for (const [name, schema] of Object.entries(defs)) {
     out[name] = strictify(schema, true) as JsonSchema;
     out[`${name}__open`] = strictify(schema, false) as JsonSchema;
+  }
+  for (const [base, d] of discriminatorsOf(contract)) {
+    // A known value must satisfy its subtype (closed); an unknown one is left to the domain, which
+    // refuses it naming the value rather than the first field the base does not know.
+    const known = d.mapping.map(([value]) => value);
+    out[base] = {
+      type: 'object',
+      required: [d.property],
+      properties: { [d.property]: { type: 'string' } },
+      ...conditional(
+        { properties: { [d.property]: { enum: known } } },
+        {
+          allOf: d.mapping.map(([value, subtype]) =>
+            conditional({ properties: { [d.property]: { const: value } } }, { $ref: `${STRICT_ID}#/$defs/${subtype}` }),
+          ),
+          unevaluatedProperties: false,
+        },
+      ),
+    };
   }
   return { $id: STRICT_ID, $defs: out };
 }

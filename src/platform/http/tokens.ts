@@ -33,13 +33,34 @@ export function presentedToken(request: FastifyRequest): PresentedToken | undefi
   return undefined;
 }
 
-const QUERY_TOKEN_PATTERN = /([?&](?:api_key|access_token|invitation_token)=)[^&#]*/gi;
+/**
+ * Query parameters whose values are logged: paging, ordering, time ranges and flags. Every other value
+ * may be user text or a secret put in the wrong place (tokens, a log query), so logs keep only its name.
+ */
+const LOGGED_QUERY_VALUES = new Set([
+  'page_index',
+  'page_size',
+  'page',
+  'per_page',
+  'order_by',
+  'begin',
+  'end',
+  'readonly',
+  'force',
+  'service',
+  'external_backend_default',
+]);
+const QUERY_VALUE_PATTERN = /([?&])([^=&#]*)=([^&#]*)/g;
 /** Operations whose last path segment is a single-use secret (verification, invitation links). */
 const PATH_TOKEN_PATTERN = /(\/(?:user\/email\/(?:verification|authentication)|members\/verify)\/)[^/?#]+/;
 
-/** `/x?api_key=secret&a=1` -> `/x?api_key=[REDACTED]&a=1`, and path tokens likewise, for logs. */
+/** `/x?api_key=secret&page_size=5` -> `/x?api_key=[REDACTED]&page_size=5`, and path tokens likewise, for logs. */
 export function redactUrl(url: string): string {
-  const redacted = url.includes('=') ? url.replace(QUERY_TOKEN_PATTERN, '$1[REDACTED]') : url;
+  const redacted = url.includes('=')
+    ? url.replace(QUERY_VALUE_PATTERN, (whole, lead: string, name: string) =>
+        LOGGED_QUERY_VALUES.has(name) ? whole : `${lead}${name}=[REDACTED]`,
+      )
+    : url;
   return redacted.includes('/verif') || redacted.includes('/authentication/')
     ? redacted.replace(PATH_TOKEN_PATTERN, '$1[REDACTED]')
     : redacted;

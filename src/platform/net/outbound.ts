@@ -2,6 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { rootCertificates } from 'node:tls';
 
 /**
  * Every request the server makes to an address a user configured (log stores, cloud APIs, state
@@ -149,7 +150,7 @@ export interface OutboundRequest {
   method?: string;
   headers?: Record<string, string>;
   body?: string | Buffer;
-  /** Extra PEM certificate authority for https. */
+  /** Extra PEM certificate authority for https, trusted besides the public ones. */
   ca?: string;
   /** Defaults to true. */
   rejectUnauthorized?: boolean;
@@ -195,7 +196,13 @@ export function outboundRequest(
       method: request.method ?? 'GET',
       headers,
       lookup: guardedLookup(policy),
-      ...(secure ? { ca: request.ca, rejectUnauthorized: request.rejectUnauthorized ?? true } : {}),
+      // Node's `ca` replaces the public authorities: keep them, so a private CA adds trust, not removes it.
+      ...(secure
+        ? {
+            ca: request.ca ? [...rootCertificates, request.ca] : undefined,
+            rejectUnauthorized: request.rejectUnauthorized ?? true,
+          }
+        : {}),
       agent: false,
     };
     const req = (secure ? https : http).request(url, options, (res) => {
