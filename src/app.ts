@@ -28,6 +28,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The application's logger (Fastify's own is off; see buildApp). */
     logger: FastifyBaseLogger;
+    /** Things the operator must act on, printed with the start banner (e.g. a master key just created). */
+    notices: string[];
   }
 }
 
@@ -118,7 +120,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     mailer.close();
     done();
   });
-  const vault = await openVault(config, database, log);
+  const notices: string[] = [];
+  app.decorate('notices', notices);
+  const vault = await openVault(config, database, log, notices);
   const modules = createModules({ config, database, contract, authenticator, signer, mailer, log, vault });
   registerOperations(app, modules, {
     contract,
@@ -136,14 +140,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 }
 
 /** The sealing vault; a master key file created just now is announced loudly, since losing it loses every secret. */
-async function openVault(config: Config, database: DatabaseHandle, log: FastifyBaseLogger): Promise<Vault> {
+async function openVault(
+  config: Config,
+  database: DatabaseHandle,
+  log: FastifyBaseLogger,
+  notices: string[],
+): Promise<Vault> {
   const master = loadMasterKey(config.dataDir, config.masterKey);
   if (master.created) {
-    log.warn(
-      { file: master.file, fingerprint: master.fingerprint },
+    const message =
       `A new master key was created at ${master.file}. BACK IT UP NOW and keep it apart from database backups: ` +
-        'without it every stored credential is lost. Or set GANTRY_MASTER_KEY (see docs/credentials.md).',
-    );
+      'without it every stored credential is lost. Or set GANTRY_MASTER_KEY (see docs/credentials.md).';
+    log.warn({ file: master.file, fingerprint: master.fingerprint }, message);
+    notices.push(message);
   }
   return Vault.open(database.db, master);
 }

@@ -53,7 +53,7 @@ async function serve(): Promise<void> {
   const address = await app.listen({ host: config.host, port: config.port });
   const url = config.publicUrl ?? address;
   process.stdout.write(
-    `\nGantry is running at ${url}\n  API reference: ${url}/docs\n  database: ${config.databaseEngine === 'sqlite' ? config.databaseUrl.replace(/^sqlite:/, '') : 'PostgreSQL'}\n\n${firstAdmin ? `${firstAdminMessage(url, firstAdmin)}\n` : ''}`,
+    `\nGantry is running at ${url}\n  API reference: ${url}/docs\n  database: ${config.databaseEngine === 'sqlite' ? config.databaseUrl.replace(/^sqlite:/, '') : 'PostgreSQL'}\n\n${app.notices.map((n) => `WARNING: ${n}\n\n`).join('')}${firstAdmin ? `${firstAdminMessage(url, firstAdmin)}\n` : ''}`,
   );
 }
 
