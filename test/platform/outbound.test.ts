@@ -22,6 +22,8 @@ describe('outbound policy', () => {
       'http://0.0.0.0:9200/',
       'http://224.0.0.1/',
       'http://metadata.google.internal/computeMetadata/v1/',
+      'http://[fd00:ec2::254]/latest/meta-data/',
+      'http://100.100.100.200/latest/meta-data/',
     ]) {
       assert.ok(outboundUrlProblem(url, DEFAULT_OUTBOUND_POLICY), url);
     }

@@ -7,10 +7,10 @@ export type Configuration = { engine: string } & Record<string, unknown>;
 export interface EngineSpec {
   purposes: readonly Purpose[];
   credential?: { type: CredentialType; required: boolean };
-  /** Addresses the server or its pipelines will call: checked against the outbound policy. */
-  urls?: (config: Configuration) => unknown[];
-  /** A bare host name or address (vSphere `server`), checked like a URL's host. */
-  hosts?: (config: Configuration) => unknown[];
+  /** Addresses the server or its pipelines will call, by field: checked against the outbound policy. */
+  urls?: (config: Configuration) => Array<[field: string, value: unknown]>;
+  /** Bare host names or addresses (vSphere `server`), by field, checked like a URL's host. */
+  hosts?: (config: Configuration) => Array<[field: string, value: unknown]>;
   /** Storage engines: the object field, required unless the backend is the default one. */
   objectField?: 'key' | 'object' | 'blob';
   /** Fields the contract leaves optional but the engine cannot work without. */
@@ -25,7 +25,10 @@ const awsRegion = (config: Configuration) =>
   AWS_REGION.test(String(config.region)) || config.endpoint
     ? undefined
     : `region: '${String(config.region).slice(0, 40)}' is not an AWS region (e.g. eu-west-1)`;
-const optionalUrl = (field: string) => (config: Configuration) => (config[field] === undefined ? [] : [config[field]]);
+const optionalUrl =
+  (field: string) =>
+  (config: Configuration): Array<[string, unknown]> =>
+    config[field] === undefined ? [] : [[field, config[field]]];
 
 const awsStorage: EngineSpec = {
   purposes: ['remote_tfstate', 'cost_explorer'],
@@ -64,12 +67,12 @@ export const ENGINES: Record<string, EngineSpec> = {
   HTTPStorage: {
     purposes: ['remote_tfstate'],
     credential: { type: 'basic_auth', required: false },
-    urls: (c) => [c.url],
+    urls: (c) => [['url', c.url]],
   },
   GitLabHTTPStorage: {
     purposes: ['remote_tfstate'],
     credential: { type: 'basic_auth', required: true },
-    urls: (c) => [c.url],
+    urls: (c) => [['url', c.url]],
   },
   AWSCloudWatchLogs: {
     purposes: ['logs', 'events'],
@@ -80,9 +83,12 @@ export const ENGINES: Record<string, EngineSpec> = {
     purposes: ['logs'],
     credential: { type: 'elasticsearch', required: false },
     urls: (c) => [
-      ...((c.urls as unknown[]) ?? []),
-      ...Object.values((c.sources as Record<string, Record<string, { urls?: unknown[] }>>) ?? {}).flatMap((env) =>
-        Object.values(env).flatMap((source) => source.urls ?? []),
+      ...((c.urls as unknown[]) ?? []).map((url): [string, unknown] => ['urls', url]),
+      ...Object.entries((c.sources as Record<string, Record<string, { urls?: unknown[] }>>) ?? {}).flatMap(
+        ([env, sources]) =>
+          Object.entries(sources).flatMap(([name, source]) =>
+            (source.urls ?? []).map((url): [string, unknown] => [`sources.${env}.${name}.urls`, url]),
+          ),
       ),
     ],
     check: elasticsearchProblem,
@@ -90,7 +96,7 @@ export const ENGINES: Record<string, EngineSpec> = {
   AzureCostExport: {
     purposes: ['cost_explorer'],
     credential: { type: 'azure', required: true },
-    urls: (c) => [c.blob_service_url],
+    urls: (c) => [['blob_service_url', c.blob_service_url]],
     needs: ['blob_service_url', 'name', 'scope'],
   },
   GCPCostStorage: {
@@ -102,7 +108,7 @@ export const ENGINES: Record<string, EngineSpec> = {
   VMwareVsphere: {
     purposes: ['remote_tfstate'],
     credential: { type: 'vmware', required: true },
-    hosts: (c) => [c.server],
+    hosts: (c) => [['server', c.server]],
     needs: ['server'],
   },
 };

@@ -8,7 +8,8 @@ export type ExternalBackendView = components['schemas']['ExternalBackend'];
 /** 100 years: the token identifies the backend for machines (Terraform's HTTP backend), not a session. */
 const MACHINE_TOKEN_SECONDS = 100 * 365 * 24 * 3600;
 
-export function presentBackend(row: BackendRow, signer: JwtSigner): ExternalBackendView {
+/** `withToken`: the machine token is a secret of sorts, shown only to those who may change the backend. */
+export function presentBackend(row: BackendRow, signer: JwtSigner, withToken: boolean): ExternalBackendView {
   return {
     id: row.id,
     purpose: row.purpose,
@@ -18,7 +19,7 @@ export function presentBackend(row: BackendRow, signer: JwtSigner): ExternalBack
     ...(row.environment_canonical ? { environment_canonical: row.environment_canonical } : {}),
     ...(row.component_canonical ? { component_canonical: row.component_canonical } : {}),
     configuration: JSON.parse(row.configuration) as ExternalBackendView['configuration'],
-    ...(row.purpose === 'remote_tfstate' ? { jwt: backendToken(row, signer) } : {}),
+    ...(withToken && row.purpose === 'remote_tfstate' ? { jwt: backendToken(row, signer) } : {}),
     created_at: row.created_at,
     updated_at: row.updated_at,
   };

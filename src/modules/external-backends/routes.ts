@@ -35,24 +35,32 @@ const target = (id: unknown) => `external_backend:${id}`;
  */
 export function externalBackendsModule(deps: ModuleDeps): Module {
   const { signer, config } = deps;
-  const present = (row: BackendRow) => presentBackend(row, signer);
+  const present = (row: BackendRow, ctx: Ctx) =>
+    presentBackend(row, signer, ctx.access!.can('organization:external_backend:update', [String(row.id)]));
   const operations: Record<string, OperationSpec<any>> = {
     getExternalBackends: {
       permission: { action: 'organization:external_backend:list' },
       handler: async (ctx: Ctx) => {
         const page = await listBackends(ctx.db, ctx.access!, ctx.query, ctx.paging);
-        return new Page(page.items.map(present), page.total, page.paging);
+        return new Page(
+          page.items.map((row) => present(row, ctx)),
+          page.total,
+          page.paging,
+        );
       },
     },
     createExternalBackend: {
       permission: { action: 'organization:external_backend:create' },
       audit: (_ctx, result: any) => ({ action: 'organization:external_backend:create', target: target(result.id) }),
       handler: async (ctx: Ctx<BackendInput>) =>
-        present(await createBackend(ctx.db, ctx.access!, withQueryFallbacks(ctx.body, ctx.query), config.outbound)),
+        present(
+          await createBackend(ctx.db, ctx.access!, withQueryFallbacks(ctx.body, ctx.query), config.outbound),
+          ctx,
+        ),
     },
     getExternalBackend: {
       permission: onBackend('organization:external_backend:read'),
-      handler: async (ctx: Ctx) => present(await requireBackend(ctx)),
+      handler: async (ctx: Ctx) => present(await requireBackend(ctx), ctx),
     },
     updateExternalBackend: {
       permission: onBackend('organization:external_backend:update'),
@@ -61,7 +69,7 @@ export function externalBackendsModule(deps: ModuleDeps): Module {
         target: target(ctx.params.external_backend_id),
       }),
       handler: async (ctx: Ctx<BackendInput>) =>
-        present(await updateBackend(ctx.db, ctx.access!, await requireBackend(ctx), ctx.body, config.outbound)),
+        present(await updateBackend(ctx.db, ctx.access!, await requireBackend(ctx), ctx.body, config.outbound), ctx),
     },
     deleteExternalBackend: {
       permission: onBackend('organization:external_backend:delete'),

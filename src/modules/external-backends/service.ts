@@ -73,16 +73,27 @@ async function check(db: DbHandle, access: Access, input: BackendInput, outbound
   }
   const problem = spec.check?.(configuration);
   if (problem) throw unprocessable(`configuration.${problem}`);
-  for (const url of spec.urls?.(configuration) ?? []) {
+  for (const [field, url] of spec.urls?.(configuration) ?? []) {
     const urlProblem = outboundUrlProblem(String(url), outbound);
-    if (urlProblem) throw unprocessable(`configuration: ${urlProblem}`);
+    if (urlProblem) throw unprocessable(`configuration.${field}: ${urlProblem}`);
   }
-  for (const host of spec.hosts?.(configuration) ?? []) {
-    const hostProblem = outboundUrlProblem(`https://${String(host)}`, outbound);
-    if (hostProblem) throw unprocessable(`configuration.server: ${hostProblem}`);
+  for (const [field, host] of spec.hosts?.(configuration) ?? []) {
+    const hostProblem = hostProblemOf(String(host), outbound);
+    if (hostProblem) throw unprocessable(`configuration.${field}: ${hostProblem}`);
   }
   return { engine, spec, scope, isDefault, credentialId: await credentialFor(db, access, input, spec) };
 }
+
+/** A host name or address, optionally with a port: not a URL (clients would read a scheme or path). */
+function hostProblemOf(host: string, outbound: OutboundPolicy): string | undefined {
+  if (!/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/.test(host)) {
+    return 'give a host name or address (optionally with :port), not a URL';
+  }
+  return outboundUrlProblem(`https://${host}`, outbound);
+}
+
+/** "a gcp credential", "an aws credential". */
+const aCredential = (type: string) => `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type} credential`;
 
 async function credentialFor(db: DbHandle, access: Access, input: BackendInput, spec: EngineSpec) {
   const canonical = input.credential_canonical;
@@ -109,7 +120,7 @@ async function credentialFor(db: DbHandle, access: Access, input: BackendInput, 
   }
   if (row.type !== needed.type) {
     throw unprocessable(
-      `credential_canonical: engine ${input.configuration.engine} needs a ${needed.type} credential; '${canonical}' is ${row.type}`,
+      `credential_canonical: engine ${input.configuration.engine} needs ${aCredential(needed.type)}; '${canonical}' is ${row.type}`,
     );
   }
   return row.id;

@@ -18,8 +18,14 @@ export interface OutboundPolicy {
 }
 
 const NAMED_NETWORKS: Record<string, { v4: string[]; v6: string[]; names?: string[] }> = {
-  // Cloud metadata services (169.254.169.254, fd00:ec2::254 is inside fc00::/7 and listed under private).
-  'link-local': { v4: ['169.254.0.0/16'], v6: ['fe80::/10'], names: ['metadata.google.internal', 'metadata.goog'] },
+  // Cloud metadata services outside link-local: AWS over IPv6, Alibaba Cloud; and the names of GCP's.
+  metadata: {
+    v4: ['100.100.100.200/32'],
+    v6: ['fd00:ec2::254/128'],
+    names: ['metadata.google.internal', 'metadata.goog'],
+  },
+  // Link-local holds most metadata services (169.254.169.254 on AWS, GCP, Azure, OpenStack).
+  'link-local': { v4: ['169.254.0.0/16'], v6: ['fe80::/10'] },
   unspecified: { v4: ['0.0.0.0/8'], v6: ['::/128'] },
   multicast: { v4: ['224.0.0.0/4'], v6: ['ff00::/8'] },
   reserved: { v4: ['240.0.0.0/4'], v6: [] },
@@ -28,7 +34,7 @@ const NAMED_NETWORKS: Record<string, { v4: string[]; v6: string[]; names?: strin
 };
 
 /** Always denied: nothing a backend legitimately lives at, and where metadata services do. */
-export const ALWAYS_DENIED = ['link-local', 'unspecified', 'multicast', 'reserved'] as const;
+export const ALWAYS_DENIED = ['metadata', 'link-local', 'unspecified', 'multicast', 'reserved'] as const;
 
 /**
  * Builds a policy from a comma-separated list of network names (`loopback`, `private`, ...) and CIDR
