@@ -9,7 +9,7 @@ import { createAuthorizer } from './platform/authz/authorizer.js';
 import { AuthCache } from './platform/authz/cache.js';
 import { JwtSigner } from './platform/crypto/jwt.js';
 import { loadSigningKey } from './platform/crypto/keys.js';
-import { loadMasterKey, Vault } from './platform/crypto/sealing.js';
+import { openInstallationVault } from './platform/crypto/sealing.js';
 import type { DatabaseHandle } from './platform/db/database.js';
 import { listenForInvalidations } from './platform/db/notifications.js';
 import { writeAudit } from './platform/events/audit.js';
@@ -37,6 +37,8 @@ export interface AppDeps {
   config: Config;
   database: DatabaseHandle;
   contract?: Contract;
+  /** The vault, when the caller opened it already (serve does, before creating the first admin). */
+  vault?: Awaited<ReturnType<typeof openInstallationVault>>;
   /** Where log lines go (defaults to stdout); tests use it to inspect what is logged. */
   logDestination?: Writable;
 }
@@ -122,7 +124,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   const notices: string[] = [];
   app.decorate('notices', notices);
-  const vault = await openVault(config, database, log, notices);
+  const opened = deps.vault ?? (await openInstallationVault(database.db, config.dataDir, config.masterKey));
+  if (opened.notice) {
+    log.warn({ fingerprint: opened.fingerprint }, opened.notice);
+    notices.push(opened.notice);
+  }
+  const vault = opened.vault;
   const modules = createModules({ config, database, contract, authenticator, signer, mailer, log, vault });
   registerOperations(app, modules, {
     contract,
@@ -137,22 +144,4 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   return app;
-}
-
-/** The sealing vault; a master key file created just now is announced loudly, since losing it loses every secret. */
-async function openVault(
-  config: Config,
-  database: DatabaseHandle,
-  log: FastifyBaseLogger,
-  notices: string[],
-): Promise<Vault> {
-  const master = loadMasterKey(config.dataDir, config.masterKey);
-  if (master.created) {
-    const message =
-      `A new master key was created at ${master.file}. BACK IT UP NOW and keep it apart from database backups: ` +
-      'without it every stored credential is lost. Or set GANTRY_MASTER_KEY (see docs/credentials.md).';
-    log.warn({ file: master.file, fingerprint: master.fingerprint }, message);
-    notices.push(message);
-  }
-  return Vault.open(database.db, master);
 }

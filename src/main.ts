@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { createAdminApiKey, createUserAccount } from './modules/users/admin.js';
 import { ensureFirstAdmin, firstAdminMessage } from './modules/users/bootstrap.js';
 import { rotateMasterKey } from './platform/crypto/rotation.js';
-import { SealingError } from './platform/crypto/sealing.js';
+import { openInstallationVault, SealingError } from './platform/crypto/sealing.js';
 import { type Db, openDatabase } from './platform/db/database.js';
 import { migrateToLatest } from './platform/db/migrate.js';
 import { AppError } from './platform/errors.js';
@@ -30,8 +30,10 @@ async function serve(): Promise<void> {
   const config = loadConfig();
   const database = openDatabase(config.databaseUrl);
   await migrateToLatest(database.db);
+  // A master key that does not open the data keys must stop the start before anything is created.
+  const vault = await openInstallationVault(database.db, config.dataDir, config.masterKey);
   const firstAdmin = await ensureFirstAdmin(database.db, config.admin);
-  const app = await buildApp({ config, database });
+  const app = await buildApp({ config, database, vault });
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -157,7 +159,10 @@ async function admin(args: string[]): Promise<number> {
       const keyFile = optional(options, 'new-key-file');
       await run(async (db) => {
         const config = loadConfig();
-        const newKey = keyFile === undefined ? undefined : readFileSync(keyFile, 'utf8');
+        const newKey =
+          keyFile === undefined
+            ? undefined
+            : { text: readFileSync(keyFile, 'utf8'), source: `--new-key-file ${keyFile}` };
         const result = await rotateMasterKey(db, config.dataDir, config.masterKey, newKey);
         process.stderr.write(
           `re-wrapped ${result.dataKeys} data key(s): master key ${result.previous} -> ${result.next}\n`,

@@ -250,6 +250,10 @@ for (const engine of testEngines()) {
 
       const types = await server.request('GET', path('?credential_types=aws&credential_types=gcp'), { token });
       assert.deepEqual([...new Set(types.body.data.map((c: any) => c.type))].sort(), ['aws', 'gcp']);
+      // The contract's filter enums forget vmware; it is a credential type all the same.
+      const vmware = await server.request('GET', path('?credential_types=vmware&credential_type=vmware'), { token });
+      assert.equal(vmware.status, 200, vmware.text);
+      assert.deepEqual(vmware.body.data.map((c: any) => c.type), ['vmware']);
       const legacy = await server.request('GET', path('?credential_type=ssh'), { token });
       assert.ok(legacy.body.data.length >= 2 && legacy.body.data.every((c: any) => c.type === 'ssh'));
       const page = await server.request('GET', path('?page_index=2&page_size=3'), { token });
@@ -346,6 +350,16 @@ for (const engine of testEngines()) {
       const res = await server.request('GET', path('/victim'), { token });
       assert.equal(res.status, 500);
       assert.doesNotMatch(res.text, /AKIA|secret/);
+    });
+
+    it('swift credentials can be updated, although the contract\'s update enum forgets the type', async () => {
+      const raw = sampleRaw('swift', 'swift-new-secret');
+      const res = await server.request('PUT', path('/all-swift'), {
+        token,
+        body: { canonical: 'all-swift', name: 'All swift', type: 'swift', path: 'swift_All-swift', raw },
+      });
+      assert.equal(res.status, 200, res.text);
+      assert.deepEqual(res.body.data.raw, raw);
     });
 
     it('CA certificates are accepted as elasticsearch credentials on their own', async () => {

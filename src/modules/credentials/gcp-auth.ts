@@ -6,6 +6,7 @@ import {
   type OutboundResponse,
   outboundRequest,
 } from '../../platform/net/outbound.js';
+import { quoteUpstream } from '../../platform/net/upstream-text.js';
 
 /**
  * Google's OAuth 2.0 flow for service accounts: the server signs a short JWT with the key's private key
@@ -83,21 +84,6 @@ export function signAssertion(key: ServiceAccountKey, tokenUrl: string, scope: s
   const claims = { iss: key.clientEmail, scope, aud: tokenUrl, iat: nowSeconds, exp: nowSeconds + 3600 };
   const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(claims))}`;
   return `${signingInput}.${base64url(sign('sha256', Buffer.from(signingInput), key.privateKey))}`;
-}
-
-/** What an upstream might echo back that must never reach a message: keys, JWTs, tokens, long base64. */
-const SECRET_LOOKING = [
-  /-----BEGIN[^-]*-----[\s\S]*?(?:-----END[^-]*-----|$)/g,
-  /eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){0,2}/g,
-  /ya29\.[A-Za-z0-9._-]*/g,
-  /[A-Za-z0-9+/_=-]{32,}/g,
-];
-
-/** Upstream text fit for an error message: secret-looking runs blanked out, one line, at most 200 characters. */
-export function quoteUpstream(text: string): string {
-  const redacted = SECRET_LOOKING.reduce((out, pattern) => out.replace(pattern, '[redacted]'), text);
-  const oneLine = redacted.replace(/\s+/g, ' ').trim();
-  return oneLine.length > 200 ? `${oneLine.slice(0, 197)}...` : oneLine;
 }
 
 /** Maps a failure to reach an upstream to 502/504; anything else is rethrown untouched. */

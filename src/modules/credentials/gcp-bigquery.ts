@@ -1,11 +1,11 @@
 import { badGateway, unprocessable } from '../../platform/errors.js';
 import { type OutboundPolicy, type OutboundResponse, outboundRequest } from '../../platform/net/outbound.js';
+import { quoteUpstream } from '../../platform/net/upstream-text.js';
 import {
   BIGQUERY_READONLY_SCOPE,
   fetchAccessToken,
   parseJsonBody,
   parseServiceAccountKey,
-  quoteUpstream,
   upstreamFailure,
 } from './gcp-auth.js';
 

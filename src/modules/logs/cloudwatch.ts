@@ -12,7 +12,8 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { AppError, badGateway, gatewayTimeout, notFound, unprocessable } from '../../platform/errors.js';
 import { guardedLookup, OutboundError, type OutboundPolicy, outboundUrlProblem } from '../../platform/net/outbound.js';
-import { clampLimit, type LogEngine, type LogEntry, logEntry, quoteUpstream } from './engine.js';
+import { quoteUpstream } from '../../platform/net/upstream-text.js';
+import { clampLimit, type LogEngine, type LogEntry, logEntry } from './engine.js';
 import { cloudWatchWindow } from './time-query.js';
 
 export interface CloudWatchOptions {

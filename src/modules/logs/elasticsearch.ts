@@ -4,7 +4,8 @@
  */
 import { type AppError, badGateway, gatewayTimeout, notFound, unprocessable } from '../../platform/errors.js';
 import { OutboundError, type OutboundPolicy, outboundRequest } from '../../platform/net/outbound.js';
-import { clampLimit, type LogEngine, type LogEntry, type LogQuery, logEntry, quoteUpstream } from './engine.js';
+import { quoteUpstream } from '../../platform/net/upstream-text.js';
+import { clampLimit, type LogEngine, type LogEntry, type LogQuery, logEntry } from './engine.js';
 import { checkLogWindow, esPrefilterClauses, esQueryClause, toEpochMillis } from './time-query.js';
 
 export interface ElasticsearchSource {

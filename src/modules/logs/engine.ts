@@ -40,19 +40,6 @@ export function clampLimit(limit: number): number {
   return Math.min(MAX_LIMIT, Math.max(1, Math.floor(limit)));
 }
 
-/**
- * Upstream text fit to quote in an error message: secrets removed (an upstream may echo what it was
- * sent) and capped to ~200 characters.
- */
-export function quoteUpstream(text: string, secrets: (string | undefined)[] = []): string {
-  let safe = text;
-  for (const secret of secrets) {
-    if (secret && secret.length >= 4) safe = safe.split(secret).join('***');
-  }
-  safe = safe.replace(/(authorization|signature|credential)\s*[=:]\s*\S+/gi, '$1=***').replace(/\s+/g, ' ');
-  return safe.length > 200 ? `${safe.slice(0, 200)}…` : safe.trim();
-}
-
 /** A log field value as display text: scalars as text, lists joined, objects as JSON. */
 export function fieldText(value: unknown): string {
   if (value === undefined || value === null) return '';

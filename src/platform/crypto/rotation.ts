@@ -24,7 +24,7 @@ export async function rotateMasterKey(
   db: DbHandle,
   dataDir: string,
   fromEnv: string | undefined,
-  newKeyText: string | undefined,
+  newKey: { text: string; source: string } | undefined,
 ): Promise<RotationResult> {
   const file = join(dataDir, 'master.key');
   if (!fromEnv && !existsSync(file)) {
@@ -33,9 +33,11 @@ export async function rotateMasterKey(
       `no master key to rotate: GANTRY_MASTER_KEY is unset and ${file} does not exist`,
     );
   }
-  const current: MasterKey = parseMasterKey(fromEnv ?? readFileSync(file, 'utf8'));
-  const text = newKeyText?.trim() ?? generateMasterKey();
-  const next = parseMasterKey(text);
+  const current: MasterKey = fromEnv
+    ? parseMasterKey(fromEnv, 'GANTRY_MASTER_KEY')
+    : parseMasterKey(readFileSync(file, 'utf8'), file);
+  const text = newKey?.text.trim() ?? generateMasterKey();
+  const next = parseMasterKey(text, newKey?.source);
   if (next.fingerprint === current.fingerprint) {
     throw new AppError('Unprocessable', 'the new master key is the current one');
   }

@@ -27,14 +27,16 @@ export interface MasterKey {
   fingerprint: string;
 }
 
-/** 32 bytes, written as 64 hex digits or base64 (standard or URL-safe). */
-export function parseMasterKey(text: string): MasterKey {
+/** 32 bytes, written as 64 hex digits or base64 (standard or URL-safe). `source` names it in errors. */
+export function parseMasterKey(text: string, source?: string): MasterKey {
   const value = text.trim();
   let key: Buffer | undefined;
   if (/^[0-9a-fA-F]{64}$/.test(value)) key = Buffer.from(value, 'hex');
   else if (/^[A-Za-z0-9+/_-]{42,44}={0,2}$/.test(value)) key = Buffer.from(value, 'base64');
   if (!key || key.length !== KEY_BYTES) {
-    throw new SealingError('the master key must be 32 bytes, written as 64 hex digits or as base64');
+    throw new SealingError(
+      `${source ? `${source}: ` : ''}the master key must be 32 bytes, written as 64 hex digits or as base64`,
+    );
   }
   return masterKeyOf(key);
 }
@@ -55,9 +57,9 @@ export function loadMasterKey(
   dataDir: string,
   fromEnv: string | undefined,
 ): MasterKey & { created: boolean; file?: string } {
-  if (fromEnv) return { ...parseMasterKey(fromEnv), created: false };
+  if (fromEnv) return { ...parseMasterKey(fromEnv, 'GANTRY_MASTER_KEY'), created: false };
   const file = join(dataDir, 'master.key');
-  if (existsSync(file)) return { ...parseMasterKey(readFileSync(file, 'utf8')), created: false, file };
+  if (existsSync(file)) return { ...parseMasterKey(readFileSync(file, 'utf8'), file), created: false, file };
   mkdirSync(dataDir, { recursive: true });
   const text = generateMasterKey();
   writeFileSync(file, `${text}\n`, { mode: 0o600, flag: 'wx' });
@@ -190,4 +192,25 @@ export async function rewrapDataKeys(db: DbHandle, current: MasterKey, next: Mas
     }
     return rows.length;
   });
+}
+
+/**
+ * The installation's vault from its configuration. `notice` is set when a master key file was just
+ * created: the operator must be told loudly, since losing that file loses every sealed secret.
+ */
+export async function openInstallationVault(
+  db: DbHandle,
+  dataDir: string,
+  masterKeyText: string | undefined,
+): Promise<{ vault: Vault; notice?: string; fingerprint: string }> {
+  const master = loadMasterKey(dataDir, masterKeyText);
+  const vault = await Vault.open(db, master);
+  if (!master.created) return { vault, fingerprint: master.fingerprint };
+  return {
+    vault,
+    fingerprint: master.fingerprint,
+    notice:
+      `A new master key was created at ${master.file}. BACK IT UP NOW and keep it apart from database backups: ` +
+      'without it every stored credential is lost. Or set GANTRY_MASTER_KEY (see docs/credentials.md).',
+  };
 }

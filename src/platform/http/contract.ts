@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { applyErrata } from './errata.js';
 
 /** Where the project's contract lives; the same relative path works from src/ and from dist/. */
 export const CONTRACT_PATH = fileURLToPath(new URL('../../../openapi/openapi.json', import.meta.url));
@@ -50,7 +51,7 @@ let cached: Contract | undefined;
 /** Loads and indexes the contract once per process (it is immutable at run time). */
 export function loadContract(path = CONTRACT_PATH): Contract {
   if (cached && path === CONTRACT_PATH) return cached;
-  const document = JSON.parse(readFileSync(path, 'utf8')) as JsonSchema;
+  const document = applyErrata(JSON.parse(readFileSync(path, 'utf8')) as JsonSchema);
   const contract = indexContract(document);
   if (path === CONTRACT_PATH) cached = contract;
   return contract;

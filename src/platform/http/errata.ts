@@ -1,0 +1,36 @@
+import type { JsonSchema } from './contract.js';
+
+/**
+ * Known slips of the contract's generated client models, widened where the behaviour notes say the
+ * server accepts more (credentials-and-backends.md §1: UpdateCredential's type enum omits `swift`, and
+ * the list filters omit `vmware`, though both are credential types). Only enums grow: every request the
+ * contract allows stays allowed, and response shapes are untouched.
+ */
+const ENUM_ADDITIONS: Array<{ at: (document: JsonSchema) => JsonSchema | undefined; values: string[] }> = [
+  { at: (d) => schemas(d).UpdateCredential?.properties?.type, values: ['swift'] },
+  {
+    at: (d) => queryParameter(d, '/organizations/{organization_canonical}/credentials', 'credential_type'),
+    values: ['vmware'],
+  },
+  {
+    at: (d) => queryParameter(d, '/organizations/{organization_canonical}/credentials', 'credential_types')?.items,
+    values: ['vmware'],
+  },
+];
+
+const schemas = (document: JsonSchema) => (document.components as { schemas: Record<string, any> }).schemas;
+
+function queryParameter(document: JsonSchema, path: string, name: string): any {
+  const op = (document.paths as Record<string, Record<string, any>>)[path]?.get;
+  return op?.parameters?.find((p: { name: string; in: string }) => p.in === 'query' && p.name === name)?.schema;
+}
+
+/** Applies the errata in place; a schema no longer found (the contract was fixed) is simply skipped. */
+export function applyErrata(document: JsonSchema): JsonSchema {
+  for (const { at, values } of ENUM_ADDITIONS) {
+    const schema = at(document);
+    if (!schema || !Array.isArray(schema.enum)) continue;
+    for (const value of values) if (!schema.enum.includes(value)) schema.enum.push(value);
+  }
+  return document;
+}
