@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { parseMasterKey } from './platform/crypto/sealing.js';
 import { DEFAULT_OUTBOUND_POLICY, type OutboundPolicy, parseOutboundPolicy } from './platform/net/outbound.js';
 
 /** Typed, validated configuration. Built once from GANTRY_* variables; a bad value stops start-up. */
@@ -137,6 +138,14 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     );
   }
 
+  const masterKey = env.GANTRY_MASTER_KEY || undefined;
+  if (masterKey !== undefined) {
+    try {
+      parseMasterKey(masterKey);
+    } catch (error) {
+      problems.push(`GANTRY_MASTER_KEY: ${(error as Error).message}`);
+    }
+  }
   let outbound = DEFAULT_OUTBOUND_POLICY;
   try {
     if (env.GANTRY_OUTBOUND_DENY) outbound = parseOutboundPolicy(env.GANTRY_OUTBOUND_DENY);
@@ -165,7 +174,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     sessionTtlSeconds: integer('GANTRY_SESSION_TTL', 3600, 60, 30 * 24 * 3600),
     smtpUrl,
     mailFrom: env.GANTRY_MAIL_FROM || 'Gantry <gantry@localhost>',
-    masterKey: env.GANTRY_MASTER_KEY || undefined,
+    masterKey,
     outbound,
     gcp: {
       tokenUrl: httpUrl('GANTRY_GCP_TOKEN_URL', 'https://oauth2.googleapis.com/token') as string,

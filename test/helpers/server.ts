@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -86,7 +86,13 @@ export async function startServer(
     GANTRY_DATABASE_URL: database$.url,
     GANTRY_LOG_LEVEL: process.env.GANTRY_TEST_LOG_LEVEL ?? (options.logDestination ? 'info' : 'silent'),
     GANTRY_LOG_PRETTY: 'false',
-    ...(shared ? { GANTRY_JWT_SECRET: shared.config.jwtSecret ?? 'a-shared-test-secret-of-32-characters!!' } : {}),
+    ...(shared
+      ? {
+          GANTRY_JWT_SECRET: shared.config.jwtSecret ?? 'a-shared-test-secret-of-32-characters!!',
+          // Replicas share the master key, as operators must configure them.
+          GANTRY_MASTER_KEY: shared.config.masterKey ?? readFileSync(join(shared.dataDir, 'master.key'), 'utf8').trim(),
+        }
+      : {}),
     ...options.env,
   });
   const database = openDatabase(config.databaseUrl);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -223,9 +223,16 @@ describe('master key on the command line', () => {
     // The vault is opened before the first administrator is created: a refused key creates nobody whose
     // generated password would never be shown.
     it('leaves no administrator whose generated password nobody saw', async () => {
-      const database = openDatabase(`sqlite:${join(fresh, 'gantry.db')}`);
+      // The configuration is refused before the database is touched: no users table, or no users.
+      const file = join(fresh, 'gantry.db');
+      if (!existsSync(file)) return;
+      const database = openDatabase(`sqlite:${file}`);
       try {
-        const users = await database.db.selectFrom('users').select('username').execute();
+        const users = await database.db
+          .selectFrom('users')
+          .select('username')
+          .execute()
+          .catch(() => []);
         assert.deepEqual(users, []);
       } finally {
         await database.close();
