@@ -17,7 +17,11 @@ for (const engine of testEngines()) {
       `/organizations/${org.canonical}/credentials/${canonical}/options?service=${service}`;
 
     before(async () => {
-      gcp = await startFakeGcp({ clientEmail: account.clientEmail, publicKeyPem: account.publicKeyPem, projects: SAMPLE_PROJECTS });
+      gcp = await startFakeGcp({
+        clientEmail: account.clientEmail,
+        publicKeyPem: account.publicKeyPem,
+        projects: SAMPLE_PROJECTS,
+      });
       server = await startServer(engine, {
         env: { GANTRY_GCP_TOKEN_URL: gcp.endpoints.tokenUrl, GANTRY_GCP_BIGQUERY_URL: gcp.endpoints.bigQueryUrl },
       });

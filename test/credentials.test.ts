@@ -253,7 +253,10 @@ for (const engine of testEngines()) {
       // The contract's filter enums forget vmware; it is a credential type all the same.
       const vmware = await server.request('GET', path('?credential_types=vmware&credential_type=vmware'), { token });
       assert.equal(vmware.status, 200, vmware.text);
-      assert.deepEqual(vmware.body.data.map((c: any) => c.type), ['vmware']);
+      assert.deepEqual(
+        vmware.body.data.map((c: any) => c.type),
+        ['vmware'],
+      );
       const legacy = await server.request('GET', path('?credential_type=ssh'), { token });
       assert.ok(legacy.body.data.length >= 2 && legacy.body.data.every((c: any) => c.type === 'ssh'));
       const page = await server.request('GET', path('?page_index=2&page_size=3'), { token });
@@ -308,7 +311,7 @@ for (const engine of testEngines()) {
         assert.ok(list.status >= 500, list.text.slice(0, 200));
         assert.doesNotMatch(list.text, /"raw"/);
       } finally {
-        await sql.raw('DROP TRIGGER refuse_events' + (engine === 'postgres' ? ' ON events' : '')).execute(db);
+        await sql.raw(`DROP TRIGGER refuse_events${engine === 'postgres' ? ' ON events' : ''}`).execute(db);
       }
     });
 
@@ -352,7 +355,7 @@ for (const engine of testEngines()) {
       assert.doesNotMatch(res.text, /AKIA|secret/);
     });
 
-    it('swift credentials can be updated, although the contract\'s update enum forgets the type', async () => {
+    it("swift credentials can be updated, although the contract's update enum forgets the type", async () => {
       const raw = sampleRaw('swift', 'swift-new-secret');
       const res = await server.request('PUT', path('/all-swift'), {
         token,

@@ -111,7 +111,12 @@ async function snapshot(server: TestServer, org: TestOrg) {
   return {
     orgs,
     roles,
-    credentials: await db.selectFrom('credentials').selectAll().where('organization_id', '=', org.id).orderBy('id').execute(),
+    credentials: await db
+      .selectFrom('credentials')
+      .selectAll()
+      .where('organization_id', '=', org.id)
+      .orderBy('id')
+      .execute(),
     externalBackends: await db
       .selectFrom('external_backends')
       .selectAll()
