@@ -18,7 +18,7 @@
  * only when something failed to run or answered unexpectedly. The last line, `BENCH_RESULT {...}`, is JSON.
  */
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { Agent, createServer, request, type Server } from 'node:http';
+import { Agent, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,16 +27,13 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { insertAcceptedMember } from '../src/modules/members/repo.js';
-import { createOrganization } from '../src/modules/organizations/service.js';
-import { insertUser } from '../src/modules/users/repo.js';
 import { issueSessionToken } from '../src/modules/users/sessions.js';
 import { JwtSigner } from '../src/platform/crypto/jwt.js';
 import { loadSigningKey } from '../src/platform/crypto/keys.js';
 import { loadMasterKey, Vault } from '../src/platform/crypto/sealing.js';
 import { type DatabaseHandle, openDatabase } from '../src/platform/db/database.js';
 import { migrateToLatest } from '../src/platform/db/migrate.js';
-
-const BARE_BODY = JSON.stringify({ data: { branch: 'main', revision: '0123456789abcdef', version: '0.1.0' } });
+import { benchOrganization, benchUser, listenBare } from './common.js';
 
 function envNumber(name: string, fallback: number, min: number): number {
   const raw = process.env[name];
@@ -80,44 +77,14 @@ async function meanUs(count: number, fn: (i: number) => Promise<unknown> | unkno
   return (1000 * (performance.now() - start)) / count;
 }
 
-function listenBare(): Promise<Server> {
-  const server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': BARE_BODY.length });
-    res.end(BARE_BODY);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
 /** An organization administered by `bench-admin`, with `bench-member` as organization-member. */
 async function seed(database: DatabaseHandle) {
   const db = database.db;
-  const user = (username: string) =>
-    insertUser(db, {
-      username,
-      email: `${username}@example.com`,
-      password_hash: 'unused',
-      given_name: 'Bench',
-      family_name: 'User',
-      locale: 'en',
-      country_code: null,
-      picture_url: null,
-      mfa_enabled: 0,
-      email_verified: 1,
-    });
+  const user = (username: string) => benchUser(database, username);
   const admin = await user('bench-admin');
   const member = await user('bench-member');
-  const org = await db
-    .transaction()
-    .execute((trx) =>
-      createOrganization(trx, { canonical: 'bench', name: 'Bench', parentId: null, adminUserId: admin.id }),
-    );
-  const memberRole = await db
-    .selectFrom('roles')
-    .select('id')
-    .where('organization_id', '=', org.id)
-    .where('canonical', '=', 'organization-member')
-    .executeTakeFirstOrThrow();
-  await insertAcceptedMember(db, { organizationId: org.id, userId: member.id, roleId: memberRole.id });
+  const { org, memberRoleId } = await benchOrganization(database, admin.id);
+  await insertAcceptedMember(db, { organizationId: org.id, userId: member.id, roleId: memberRoleId });
   return { admin, member, org };
 }
 

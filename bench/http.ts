@@ -14,7 +14,7 @@
  * Exit status is non-zero only when something failed to run or answered unexpectedly, never for a ratio.
  */
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,7 @@ import { buildApp } from '../src/app.js';
 import { type Config, loadConfig } from '../src/config.js';
 import { type DatabaseHandle, openDatabase } from '../src/platform/db/database.js';
 import { migrateToLatest } from '../src/platform/db/migrate.js';
+import { listenBare } from './common.js';
 
 // autocannon ships no type declarations; only the parts used here are typed.
 interface AutocannonOptions {
@@ -61,7 +62,6 @@ type Autocannon = (opts: AutocannonOptions, cb: (err: Error | null, result: Auto
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const LOG_LEVELS: readonly Config['logLevel'][] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const BARE_BODY = JSON.stringify({ data: { branch: 'main', revision: '0123456789abcdef', version: '0.1.0' } });
 
 function envNumber(name: string, fallback: number, min: number): number {
   const raw = process.env[name];
@@ -160,17 +160,6 @@ async function runAutocannon(opts: AutocannonOptions): Promise<Measured> {
 
 /** Server time per answered request, in microseconds. */
 const usPerRequest = (m: Measured) => (m.r.requests.total > 0 ? (1000 * m.serverMs) / m.r.requests.total : 0);
-
-function listenBare(): Promise<Server> {
-  const server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': BARE_BODY.length });
-    res.end(BARE_BODY);
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  });
-}
 
 function closeBare(server: Server): Promise<void> {
   return new Promise((resolve) => {

@@ -17,7 +17,7 @@
  * to run or answered unexpectedly, never for a ratio. The last line, `BENCH_RESULT {...}`, is JSON.
  */
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,9 +27,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { insertAcceptedMember } from '../src/modules/members/repo.js';
-import { createOrganization } from '../src/modules/organizations/service.js';
 import { findTeam } from '../src/modules/teams/repo.js';
-import { insertUser } from '../src/modules/users/repo.js';
 import { issueSessionToken, sessionTokenResolver } from '../src/modules/users/sessions.js';
 import { accessTo, demand } from '../src/platform/authz/access.js';
 import { createAuthorizer } from '../src/platform/authz/authorizer.js';
@@ -40,6 +38,7 @@ import { type DatabaseHandle, openDatabase } from '../src/platform/db/database.j
 import { migrateToLatest } from '../src/platform/db/migrate.js';
 import { Authenticator } from '../src/platform/http/auth.js';
 import type { HandlerContext } from '../src/platform/http/operation.js';
+import { benchOrganization, benchUser, listenBare } from './common.js';
 
 // autocannon ships no type declarations; only the parts used here are typed.
 interface AutocannonResult {
@@ -53,7 +52,6 @@ interface AutocannonResult {
 type Autocannon = (opts: Record<string, unknown>, cb: (err: Error | null, result: AutocannonResult) => void) => unknown;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
-const BARE_BODY = JSON.stringify({ data: { branch: 'main', revision: '0123456789abcdef', version: '0.1.0' } });
 const TEAMS = 50;
 const MEMBERS = 8;
 
@@ -105,47 +103,17 @@ function problemOf(r: AutocannonResult): string | undefined {
   return problems.length ? problems.join('; ') : undefined;
 }
 
-function listenBare(): Promise<Server> {
-  const server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': BARE_BODY.length });
-    res.end(BARE_BODY);
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
 /** An organization with an admin, MEMBERS members and TEAMS teams (each with a few members). */
 async function seed(database: DatabaseHandle) {
   const db = database.db;
-  const user = (username: string) =>
-    insertUser(db, {
-      username,
-      email: `${username}@example.com`,
-      password_hash: 'unused',
-      given_name: 'Bench',
-      family_name: 'User',
-      locale: 'en',
-      country_code: null,
-      picture_url: null,
-      mfa_enabled: 0,
-      email_verified: 1,
-    });
+  const user = (username: string) => benchUser(database, username);
   const admin = await user('bench-admin');
-  const org = await db
-    .transaction()
-    .execute((trx) =>
-      createOrganization(trx, { canonical: 'bench', name: 'Bench', parentId: null, adminUserId: admin.id }),
-    );
-  const memberRole = await db
-    .selectFrom('roles')
-    .select('id')
-    .where('organization_id', '=', org.id)
-    .where('canonical', '=', 'organization-member')
-    .executeTakeFirstOrThrow();
+  const { org, memberRoleId } = await benchOrganization(database, admin.id);
   const members: string[] = [];
   for (let i = 1; i <= MEMBERS; i++) {
     const m = await user(`bench-member-${i}`);
     members.push(m.username);
-    await insertAcceptedMember(db, { organizationId: org.id, userId: m.id, roleId: memberRole.id });
+    await insertAcceptedMember(db, { organizationId: org.id, userId: m.id, roleId: memberRoleId });
   }
   return { admin, org, members };
 }

@@ -1,7 +1,14 @@
 import type { operations } from '../../generated/contract.js';
 import { unprocessable } from '../../platform/errors.js';
 import { writeAudit } from '../../platform/events/audit.js';
-import type { HandlerContext, Module, OperationSpec, PermissionSpec } from '../../platform/http/operation.js';
+import {
+  type HandlerContext,
+  type Module,
+  type OperationSpec,
+  oncePerRequest,
+  type PermissionSpec,
+  type RequestBody,
+} from '../../platform/http/operation.js';
 import type { ModuleDeps } from '../index.js';
 import { listBigQueryOptions } from './gcp-bigquery.js';
 import type { SealedCredentialRow } from './repo.js';
@@ -18,24 +25,15 @@ import {
   updateCredential,
 } from './service.js';
 
-type Body<Op extends keyof operations> = operations[Op] extends {
-  requestBody: { content: { 'application/json': infer B } };
-}
-  ? B
-  : never;
+type Body<Op extends keyof operations> = RequestBody<Op>;
 type Params = { organization_canonical: string; credential_canonical: string };
 type Ctx<B = unknown, Q = Record<string, unknown>> = HandlerContext<Params, Q, B>;
 
-/** The credential of the path, read once per request for both the owner check and the handler. */
-const credentialsByRequest = new WeakMap<HandlerContext, Promise<SealedCredentialRow | undefined>>();
-function credentialOf(ctx: HandlerContext): Promise<SealedCredentialRow | undefined> {
-  let found = credentialsByRequest.get(ctx);
-  if (!found) {
-    found = findCredential(ctx.db, ctx.access!.organization.id, String(ctx.params.credential_canonical));
-    credentialsByRequest.set(ctx, found);
-  }
-  return found;
-}
+/** The credential of the path: its owner decides permissions, and the handler needs the rest. */
+const credentialOf = oncePerRequest(
+  (ctx): Promise<SealedCredentialRow | undefined> =>
+    findCredential(ctx.db, ctx.access!.organization.id, String(ctx.params.credential_canonical)),
+);
 async function requireCredential(ctx: HandlerContext): Promise<SealedCredentialRow> {
   const row = await credentialOf(ctx);
   if (!row) throw credentialNotFound(String(ctx.params.credential_canonical));

@@ -1,5 +1,5 @@
 import type { operations } from '../../generated/contract.js';
-import type { HandlerContext, Module, OperationSpec } from '../../platform/http/operation.js';
+import type { HandlerContext, Module, OperationSpec, RequestBody } from '../../platform/http/operation.js';
 import type { ModuleDeps } from '../index.js';
 import { type InvitationContext, inviteMember, pendingInvitation, resendInvitation } from './invitations.js';
 import {
@@ -11,11 +11,7 @@ import {
   removeMember,
 } from './service.js';
 
-type Body<Op extends keyof operations> = operations[Op] extends {
-  requestBody: { content: { 'application/json': infer B } };
-}
-  ? B
-  : never;
+type Body<Op extends keyof operations> = RequestBody<Op>;
 type MemberParams = { organization_canonical: string; member_id: number };
 
 const memberEntity = (ctx: HandlerContext) => [String(ctx.params.member_id)];

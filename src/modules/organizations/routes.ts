@@ -1,7 +1,7 @@
 import type { operations } from '../../generated/contract.js';
 import { badRequest } from '../../platform/errors.js';
 import { writeAudit } from '../../platform/events/audit.js';
-import type { HandlerContext, Module } from '../../platform/http/operation.js';
+import type { HandlerContext, Module, RequestBody } from '../../platform/http/operation.js';
 import { Page } from '../../platform/http/paging.js';
 import type { ModuleDeps } from '../index.js';
 import { type OrgView, presentOrganization } from './present.js';
@@ -10,11 +10,7 @@ import * as orgs from './service.js';
 import { organizationSummary } from './summary.js';
 import { mapPage } from './visibility.js';
 
-type Body<Op extends keyof operations> = operations[Op] extends {
-  requestBody: { content: { 'application/json': infer B } };
-}
-  ? B
-  : never;
+type Body<Op extends keyof operations> = RequestBody<Op>;
 type OrgParams = { organization_canonical: string };
 type Ctx<B = unknown> = HandlerContext<OrgParams, Record<string, any>, B>;
 

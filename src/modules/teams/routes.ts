@@ -1,5 +1,12 @@
 import type { operations } from '../../generated/contract.js';
-import type { HandlerContext, Module, OperationSpec, PermissionSpec } from '../../platform/http/operation.js';
+import {
+  type HandlerContext,
+  type Module,
+  type OperationSpec,
+  oncePerRequest,
+  type PermissionSpec,
+  type RequestBody,
+} from '../../platform/http/operation.js';
 import type { ModuleDeps } from '../index.js';
 import type { TeamRow } from './repo.js';
 import { findTeam } from './repo.js';
@@ -15,28 +22,15 @@ import {
 } from './service.js';
 import { assignTeamMember, getTeamMember, listTeamMembers, unassignTeamMember } from './team-members.js';
 
-type Body<Op extends keyof operations> = operations[Op] extends {
-  requestBody: { content: { 'application/json': infer B } };
-}
-  ? B
-  : never;
+type Body<Op extends keyof operations> = RequestBody<Op>;
 type TeamParams = { organization_canonical: string; team_canonical: string; member_id: number };
 type Ctx<B = unknown> = HandlerContext<TeamParams, TeamFilters, B>;
 
-/**
- * The team of the path, read once per request: the permission check needs its owner (owners may do
- * everything on their team) and the handler needs the rest. Keyed by the request's context object,
- * which the registrar hands to both.
- */
-const teamsByRequest = new WeakMap<HandlerContext, Promise<TeamRow | undefined>>();
-function teamOf(ctx: HandlerContext): Promise<TeamRow | undefined> {
-  let team = teamsByRequest.get(ctx);
-  if (!team) {
-    team = findTeam(ctx.db, ctx.access!.organization.id, String(ctx.params.team_canonical));
-    teamsByRequest.set(ctx, team);
-  }
-  return team;
-}
+/** The team of the path: its owner decides permissions, and the handler needs the rest. */
+const teamOf = oncePerRequest(
+  (ctx): Promise<TeamRow | undefined> =>
+    findTeam(ctx.db, ctx.access!.organization.id, String(ctx.params.team_canonical)),
+);
 async function requireTeam(ctx: HandlerContext): Promise<TeamRow> {
   const team = await teamOf(ctx);
   if (!team) throw teamNotFound(String(ctx.params.team_canonical));

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { operations } from '../../generated/contract.js';
 import type { Access } from '../authz/access.js';
 import type { DbHandle } from '../db/database.js';
 import type { Actor } from './auth.js';
@@ -92,3 +93,27 @@ export interface Module {
 export type Authorizer = (permission: PermissionSpec, ctx: HandlerContext) => Promise<void>;
 /** Writes an audit record with the given handle (the operation's transaction). */
 export type AuditWriter = (db: DbHandle, record: AuditRecord, ctx: HandlerContext) => Promise<void>;
+
+/** The JSON request body of a contract operation, as the generated types describe it. */
+export type RequestBody<Op extends keyof operations> = operations[Op] extends {
+  requestBody: { content: { 'application/json': infer B } };
+}
+  ? B
+  : never;
+
+/**
+ * Loads something once per request, however many steps ask for it: the entity of the path is needed by
+ * the permission check (its owner) and by the handler. Keyed by the request's context object, which the
+ * registrar hands to both.
+ */
+export function oncePerRequest<T>(load: (ctx: HandlerContext) => Promise<T>): (ctx: HandlerContext) => Promise<T> {
+  const loaded = new WeakMap<HandlerContext, Promise<T>>();
+  return (ctx) => {
+    let value = loaded.get(ctx);
+    if (!value) {
+      value = load(ctx);
+      loaded.set(ctx, value);
+    }
+    return value;
+  };
+}
