@@ -101,15 +101,6 @@ export const SAMPLE_OPTIONS: BigQueryOptions = {
   ],
 };
 
-/** A local port nothing listens on (to test an unreachable upstream). */
-export async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 export const TOKEN_PATH = '/token';
 
 export interface TestServiceAccount {
@@ -283,3 +274,5 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on('error', reject);
   });
 }
+
+export { closedPort } from './upstream.js';

@@ -6,26 +6,14 @@ import { hostname } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { belongsTo, cloudWatchEngine } from '../../src/modules/logs/cloudwatch.js';
 import type { LogQuery } from '../../src/modules/logs/engine.js';
-import { AppError } from '../../src/platform/errors.js';
 import { DEFAULT_OUTBOUND_POLICY, parseOutboundPolicy } from '../../src/platform/net/outbound.js';
 import { type FakeCloudWatch, startFakeCloudWatch } from '../helpers/fake-cloudwatch.js';
+import { rejectsWith } from '../helpers/upstream.js';
 
 const ACCESS_KEY = 'AKIAFAKELOGS000001';
 const SECRET_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYFAKEKEY01';
 const T0 = Date.UTC(2024, 0, 1);
 const sec = (n: number) => T0 + n * 1000;
-
-async function rejectsWith(promise: Promise<unknown>, status: number, pattern: RegExp): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof AppError, `expected an AppError, got ${String(error)}`);
-    assert.equal(error.status, status, error.message);
-    assert.match(error.message, pattern);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
 
 describe('cloudwatch group naming rule', () => {
   it('accepts /<project>/<env>[/...] and <project>-<env>[-_/...] only', () => {

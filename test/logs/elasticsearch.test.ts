@@ -4,36 +4,15 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type ElasticsearchLogsConfig, elasticsearchEngine } from '../../src/modules/logs/elasticsearch.js';
 import type { LogQuery } from '../../src/modules/logs/engine.js';
-import { AppError } from '../../src/platform/errors.js';
 import { DEFAULT_OUTBOUND_POLICY, parseOutboundPolicy } from '../../src/platform/net/outbound.js';
 import { type FakeElasticsearch, startFakeElasticsearch } from '../helpers/fake-elasticsearch.js';
+import { closedPort, rejectsWith } from '../helpers/upstream.js';
 
 const USER = 'logreader';
 const PASSWORD = 'amber-otter-92';
 const T0 = Date.UTC(2024, 0, 1);
 const min = (n: number) => T0 + n * 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
-
-async function rejectsWith(promise: Promise<unknown>, status: number, pattern: RegExp): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof AppError, `expected an AppError, got ${String(error)}`);
-    assert.equal(error.status, status, error.message);
-    assert.match(error.message, pattern);
-    return error;
-  }
-  assert.fail('expected a rejection');
-}
-
-/** A local port nobody listens on. */
-async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((r) => server.close(r));
-  return `http://127.0.0.1:${port}`;
-}
 
 describe('elasticsearch log engine', () => {
   let es: FakeElasticsearch;
@@ -187,7 +166,7 @@ describe('elasticsearch log engine', () => {
   });
 
   it('moves on to the next URL when one cannot be reached; source URLs override', async () => {
-    const dead = await closedPortUrl();
+    const dead = `http://127.0.0.1:${await closedPort()}`;
     const failover = elasticsearchEngine({ ...config, urls: [dead, es.url] }, credential, DEFAULT_OUTBOUND_POLICY);
     assert.equal((await failover.entries('prod', { sourceId: 'access.log', begin: min(3), limit: 5 })).length, 1);
 
