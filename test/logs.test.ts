@@ -33,6 +33,27 @@ for (const engine of testEngines()) {
       return res.body.data;
     };
 
+    /** The organization's default logs backend: the test Elasticsearch server, read with the credential. */
+    const defaultBackend = () => ({
+      purpose: 'logs',
+      default: true,
+      credential_canonical: 'es-reader',
+      configuration: {
+        engine: 'ElasticsearchLogs',
+        version: '7',
+        urls: [es.url],
+        sources: {
+          prod: {
+            'access.log': {
+              index: 'web',
+              mapping: { host: 'hostname', message: 'message', timestamp: 'timestamp' },
+              prefilters: { env: 'prod' },
+            },
+          },
+        },
+      },
+    });
+
     before(async () => {
       es = await startFakeElasticsearch({ username: ES_USER, password: ES_PASSWORD });
       es.index('web', [
@@ -57,25 +78,7 @@ for (const engine of testEngines()) {
         path: 'logs/es',
         raw: { username: ES_USER, password: ES_PASSWORD },
       });
-      await post('/external_backends', {
-        purpose: 'logs',
-        default: true,
-        credential_canonical: 'es-reader',
-        configuration: {
-          engine: 'ElasticsearchLogs',
-          version: '7',
-          urls: [es.url],
-          sources: {
-            prod: {
-              'access.log': {
-                index: 'web',
-                mapping: { host: 'hostname', message: 'message', timestamp: 'timestamp' },
-                prefilters: { env: 'prod' },
-              },
-            },
-          },
-        },
-      });
+      await post('/external_backends', defaultBackend());
       await post('/credentials', {
         name: 'AWS logs',
         canonical: 'aws-logs',
@@ -97,11 +100,29 @@ for (const engine of testEngines()) {
     });
 
     it('lists the sources of the environment from the organization default backend', async () => {
+      // An organization-wide backend nobody marked as default serves only when there is no default.
+      const spare = await post('/external_backends', {
+        purpose: 'logs',
+        configuration: {
+          engine: 'ElasticsearchLogs',
+          version: '7',
+          urls: [es.url],
+          sources: { prod: { 'spare.log': { index: 'web' } } },
+        },
+      });
       const res = await server.request('GET', logs('shop', 'prod'), { token });
       assert.equal(res.status, 200, res.text);
       assert.deepEqual(res.body.data, [{ id: 'access.log' }]);
       const none = await server.request('GET', logs('shop', 'staging'), { token });
       assert.deepEqual(none.body.data, []);
+      const defaultId = (
+        await server.request('GET', orgPath('/external_backends?external_backend_default=true'), { token })
+      ).body.data[0].id;
+      await server.request('DELETE', orgPath(`/external_backends/${defaultId}`), { token });
+      const lone = await server.request('GET', logs('shop', 'prod'), { token });
+      assert.deepEqual(lone.body.data, [{ id: 'spare.log' }]);
+      await server.request('DELETE', orgPath(`/external_backends/${spare.id}`), { token });
+      await post('/external_backends', defaultBackend());
     });
 
     it('reads entries in a time range from Elasticsearch, with the credential and prefilters applied', async () => {

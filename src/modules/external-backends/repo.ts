@@ -61,7 +61,8 @@ export async function backendWithScope(
 
 /**
  * The backend serving a purpose for a project environment: the most specific one wins (environment,
- * then project, then the organization's default).
+ * then project, then the organization's default, then the oldest organization-wide one, so a lone
+ * backend nobody marked as default still serves).
  */
 export async function applicableBackend(
   db: DbHandle,
@@ -82,10 +83,11 @@ export async function applicableBackend(
             eb('external_backends.environment_canonical', 'is', null),
           ]),
         ]),
-        eb.and([eb('external_backends.project_canonical', 'is', null), eb('external_backends.is_default', '=', 1)]),
+        eb('external_backends.project_canonical', 'is', null),
       ]),
     )
     .execute();
-  const rank = (row: BackendRow) => (row.environment_canonical ? 2 : row.project_canonical ? 1 : 0);
+  const rank = (row: BackendRow) =>
+    row.environment_canonical ? 3 : row.project_canonical ? 2 : row.is_default === 1 ? 1 : 0;
   return candidates.sort((a, b) => rank(b) - rank(a) || a.id - b.id)[0];
 }
