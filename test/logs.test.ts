@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { addMember, createUser, sessionToken, type TestOrg, tenant } from './helpers/factories.js';
 import { type FakeCloudWatch, startFakeCloudWatch } from './helpers/fake-cloudwatch.js';
@@ -232,3 +233,76 @@ for (const engine of testEngines()) {
     });
   });
 }
+
+/** Elasticsearch over https, trusted through the credential's own certificate authority. */
+describe('project environment logs over https with a private CA', () => {
+  const tls = (name: string) => readFileSync(new URL(`./fixtures/tls/${name}`, import.meta.url), 'utf8');
+  let server: TestServer;
+  let es: FakeElasticsearch;
+  let org: TestOrg;
+  let token: string;
+  const entries = () =>
+    server.request(
+      'GET',
+      `/organizations/${org.canonical}/projects/shop/environments/prod/logs/sources/access.log?query=cart`,
+      {
+        token,
+      },
+    );
+  const credential = (raw: Record<string, string>) =>
+    server.request('PUT', `/organizations/${org.canonical}/credentials/es-tls`, {
+      token,
+      body: { canonical: 'es-tls', name: 'ES tls', type: 'elasticsearch', path: 'logs/es-tls', raw },
+    });
+
+  before(async () => {
+    es = await startFakeElasticsearch({
+      username: ES_USER,
+      password: ES_PASSWORD,
+      tls: { key: tls('server.key'), cert: tls('server.pem') },
+    });
+    es.index('web', [{ timestamp: min(2), hostname: 'web-2', message: 'GET /cart 200' }]);
+    server = await startServer('sqlite');
+    ({ org, token } = await tenant(server));
+    const created = await server.request('POST', `/organizations/${org.canonical}/credentials`, {
+      token,
+      body: {
+        name: 'ES tls',
+        canonical: 'es-tls',
+        type: 'elasticsearch',
+        path: 'logs/es-tls',
+        raw: { username: ES_USER, password: ES_PASSWORD, ca_cert: tls('ca.pem') },
+      },
+    });
+    assert.equal(created.status, 200, created.text);
+    const backend = await server.request('POST', `/organizations/${org.canonical}/external_backends`, {
+      token,
+      body: {
+        purpose: 'logs',
+        default: true,
+        credential_canonical: 'es-tls',
+        configuration: {
+          engine: 'ElasticsearchLogs',
+          version: '7',
+          urls: [es.url],
+          sources: { prod: { 'access.log': { index: 'web' } } },
+        },
+      },
+    });
+    assert.equal(backend.status, 200, backend.text);
+  });
+  after(async () => {
+    await server.close();
+    await es.close();
+  });
+
+  it('reads entries when the credential carries the CA, and refuses an untrusted certificate otherwise', async () => {
+    const trusted = await entries();
+    assert.equal(trusted.status, 200, trusted.text);
+    assert.deepEqual(trusted.body.data, [{ host: 'web-2', message: 'GET /cart 200', timestamp: String(min(2)) }]);
+    assert.equal((await credential({ username: ES_USER, password: ES_PASSWORD })).status, 200);
+    const untrusted = await entries();
+    assert.equal(untrusted.status, 502, untrusted.text);
+    assert.doesNotMatch(untrusted.text, new RegExp(ES_PASSWORD));
+  });
+});

@@ -4,7 +4,8 @@
  * simple query_string forms) and refuses anything else with ES's 400 `parsing_exception` body, so a
  * wrongly built query fails the test. Optional Basic auth answers ES's 401 `security_exception`.
  */
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedEsRequest {
@@ -394,7 +395,7 @@ function search(indices: Map<string, Stored[]>, indexParam: string, body: any) {
 }
 
 export async function startFakeElasticsearch(
-  opts: { username?: string; password?: string } = {},
+  opts: { username?: string; password?: string; tls?: { key: string; cert: string } } = {},
 ): Promise<FakeElasticsearch> {
   const indices = new Map<string, Stored[]>();
   const requests: RecordedEsRequest[] = [];
@@ -404,7 +405,7 @@ export async function startFakeElasticsearch(
       ? undefined
       : `Basic ${Buffer.from(`${opts.username}:${opts.password ?? ''}`).toString('base64')}`;
 
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -451,11 +452,12 @@ export async function startFakeElasticsearch(
         else fail(new EsFault(500, 'exception', String(error)));
       }
     });
-  });
+  };
+  const server = opts.tls ? createHttpsServer(opts.tls, handle) : createServer(handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     index(name, docs) {
       const list = indices.get(name) ?? [];
       for (const source of docs) list.push({ index: name, id: String(nextId++), source });
