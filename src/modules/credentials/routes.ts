@@ -1,4 +1,3 @@
-import type { operations } from '../../generated/contract.js';
 import { unprocessable } from '../../platform/errors.js';
 import { writeAudit } from '../../platform/events/audit.js';
 import {
@@ -25,7 +24,6 @@ import {
   updateCredential,
 } from './service.js';
 
-type Body<Op extends keyof operations> = RequestBody<Op>;
 type Params = { organization_canonical: string; credential_canonical: string };
 type Ctx<B = unknown, Q = Record<string, unknown>> = HandlerContext<Params, Q, B>;
 
@@ -80,7 +78,7 @@ export function credentialsModule(deps: ModuleDeps): Module {
     createCredential: {
       permission: { action: 'organization:credential:create' },
       audit: (_ctx, result: any) => ({ action: 'organization:credential:create', target: target(result.canonical) }),
-      handler: (ctx: Ctx<Body<'createCredential'>>) =>
+      handler: (ctx: Ctx<RequestBody<'createCredential'>>) =>
         createCredential(ctx.db, vault, ctx.access!, ctx.body as CredentialInput),
     },
     getCredential: {
@@ -95,7 +93,7 @@ export function credentialsModule(deps: ModuleDeps): Module {
     updateCredential: {
       permission: onCredential('organization:credential:update'),
       audit: (_ctx, result: any) => ({ action: 'organization:credential:update', target: target(result.canonical) }),
-      handler: async (ctx: Ctx<Body<'updateCredential'>>) =>
+      handler: async (ctx: Ctx<RequestBody<'updateCredential'>>) =>
         updateCredential(ctx.db, vault, ctx.access!, await requireCredential(ctx), ctx.body as CredentialInput),
     },
     deleteCredential: {

@@ -1,4 +1,3 @@
-import type { operations } from '../../generated/contract.js';
 import type { HandlerContext, Module, OperationSpec, RequestBody } from '../../platform/http/operation.js';
 import type { ModuleDeps } from '../index.js';
 import { type InvitationContext, inviteMember, pendingInvitation, resendInvitation } from './invitations.js';
@@ -11,7 +10,6 @@ import {
   removeMember,
 } from './service.js';
 
-type Body<Op extends keyof operations> = RequestBody<Op>;
 type MemberParams = { organization_canonical: string; member_id: number };
 
 const memberEntity = (ctx: HandlerContext) => [String(ctx.params.member_id)];
@@ -35,7 +33,7 @@ export function membersModule({ mailer, config }: ModuleDeps): Module {
     inviteUserToOrgMember: {
       permission: { action: 'organization:member:create' },
       audit: (_ctx, result: any) => ({ action: 'organization:member:create', target: `member:${result.id}` }),
-      handler: (ctx: HandlerContext<MemberParams, object, Body<'inviteUserToOrgMember'>>) =>
+      handler: (ctx: HandlerContext<MemberParams, object, RequestBody<'inviteUserToOrgMember'>>) =>
         inviteMember(ctx.db, invitations(ctx), { email: ctx.body.email, roleCanonical: ctx.body.role_canonical }),
     },
     getOrgMember: {
@@ -46,7 +44,7 @@ export function membersModule({ mailer, config }: ModuleDeps): Module {
     updateOrgMember: {
       permission: { action: 'organization:member:update', entities: memberEntity },
       audit: (ctx) => ({ action: 'organization:member:update', target: memberTarget(ctx) }),
-      handler: (ctx: HandlerContext<MemberParams, object, Body<'updateOrgMember'>>) =>
+      handler: (ctx: HandlerContext<MemberParams, object, RequestBody<'updateOrgMember'>>) =>
         changeMemberRole(ctx.db, ctx.access!, ctx.params.member_id, ctx.body.role_canonical),
     },
     removeOrgMember: {

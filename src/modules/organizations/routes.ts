@@ -1,4 +1,3 @@
-import type { operations } from '../../generated/contract.js';
 import { badRequest } from '../../platform/errors.js';
 import { writeAudit } from '../../platform/events/audit.js';
 import type { HandlerContext, Module, RequestBody } from '../../platform/http/operation.js';
@@ -10,7 +9,6 @@ import * as orgs from './service.js';
 import { organizationSummary } from './summary.js';
 import { mapPage } from './visibility.js';
 
-type Body<Op extends keyof operations> = RequestBody<Op>;
 type OrgParams = { organization_canonical: string };
 type Ctx<B = unknown> = HandlerContext<OrgParams, Record<string, any>, B>;
 
@@ -57,7 +55,7 @@ export function organizationsModule({ log }: ModuleDeps): Module {
           target: target(result.canonical),
           organizationId: result.id,
         }),
-        handler: async (ctx: Ctx<Body<'createOrg'>>) =>
+        handler: async (ctx: Ctx<RequestBody<'createOrg'>>) =>
           present(ctx, await orgs.createRootOrganization(ctx.db, ctx.actor!, ctx.body)),
       },
       getOrg: {
@@ -68,7 +66,7 @@ export function organizationsModule({ log }: ModuleDeps): Module {
       updateOrg: {
         permission: { action: 'organization:update' },
         audit: (ctx) => ({ action: 'organization:update', target: target(ctx.params.organization_canonical) }),
-        handler: async (ctx: Ctx<Body<'updateOrg'>>) =>
+        handler: async (ctx: Ctx<RequestBody<'updateOrg'>>) =>
           present(ctx, await orgs.updateOrganization(ctx.db, ctx.access!.organization.id, ctx.body)),
       },
       deleteOrg: {
@@ -108,7 +106,7 @@ export function organizationsModule({ log }: ModuleDeps): Module {
       canDo: {
         permission: { action: null },
         noAudit: true,
-        handler: async (ctx: Ctx<Body<'canDo'>>) => {
+        handler: async (ctx: Ctx<RequestBody<'canDo'>>) => {
           const { action, entity_canonicals } = ctx.body;
           return { ok: await orgs.canDo(ctx.db, ctx.access!, action, entity_canonicals), entity_canonicals };
         },
@@ -124,7 +122,7 @@ export function organizationsModule({ log }: ModuleDeps): Module {
       createChild: {
         permission: { action: 'organization:children:create' },
         audit: (_ctx, result: any) => ({ action: 'organization:children:create', target: target(result.canonical) }),
-        handler: async (ctx: Ctx<Body<'createChild'>>) => {
+        handler: async (ctx: Ctx<RequestBody<'createChild'>>) => {
           const child = await orgs.createChildOrganization(ctx.db, ctx.access!, ctx.body);
           // The parent's audit trail records the child (declared above); the child's own trail starts
           // with who created it, since no membership there says so.

@@ -1,4 +1,3 @@
-import type { operations } from '../../generated/contract.js';
 import {
   type HandlerContext,
   type Module,
@@ -22,7 +21,6 @@ import {
 } from './service.js';
 import { assignTeamMember, getTeamMember, listTeamMembers, unassignTeamMember } from './team-members.js';
 
-type Body<Op extends keyof operations> = RequestBody<Op>;
 type TeamParams = { organization_canonical: string; team_canonical: string; member_id: number };
 type Ctx<B = unknown> = HandlerContext<TeamParams, TeamFilters, B>;
 
@@ -63,7 +61,7 @@ export function teamsModule(_deps: ModuleDeps): Module {
     createTeam: {
       permission: { action: 'organization:team:create' },
       audit: (_ctx, result: any) => ({ action: 'organization:team:create', target: teamTarget(result.canonical) }),
-      handler: (ctx: Ctx<Body<'createTeam'>>) => createTeam(ctx.db, ctx.access!, ctx.body),
+      handler: (ctx: Ctx<RequestBody<'createTeam'>>) => createTeam(ctx.db, ctx.access!, ctx.body),
     },
     getTeam: {
       permission: onTeam('organization:team:read'),
@@ -72,7 +70,7 @@ export function teamsModule(_deps: ModuleDeps): Module {
     updateTeam: {
       permission: onTeam('organization:team:update'),
       audit: (_ctx, result: any) => ({ action: 'organization:team:update', target: teamTarget(result.canonical) }),
-      handler: async (ctx: Ctx<Body<'updateTeam'>>) =>
+      handler: async (ctx: Ctx<RequestBody<'updateTeam'>>) =>
         updateTeam(ctx.db, ctx.access!, await requireTeam(ctx), ctx.body),
     },
     deleteTeam: {
@@ -93,7 +91,7 @@ export function teamsModule(_deps: ModuleDeps): Module {
         action: 'organization:team:member:create',
         target: teamMemberTarget(ctx, result.id),
       }),
-      handler: async (ctx: Ctx<Body<'assignMemberToTeam'>>) =>
+      handler: async (ctx: Ctx<RequestBody<'assignMemberToTeam'>>) =>
         assignTeamMember(ctx.db, ctx.access!, await requireTeam(ctx), ctx.body.username),
     },
     getTeamMember: {
