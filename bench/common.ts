@@ -1,7 +1,15 @@
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../src/app.js';
+import { type Config, loadConfig } from '../src/config.js';
 import { createOrganization } from '../src/modules/organizations/service.js';
 import { insertUser } from '../src/modules/users/repo.js';
-import type { DatabaseHandle } from '../src/platform/db/database.js';
+import { type DatabaseHandle, openDatabase } from '../src/platform/db/database.js';
+import { migrateToLatest } from '../src/platform/db/migrate.js';
 
 /** The baseline's body: the same size as `/version`'s, so both targets send as many bytes. */
 export const BARE_BODY = JSON.stringify({ data: { branch: 'main', revision: '0123456789abcdef', version: '0.1.0' } });
@@ -44,4 +52,59 @@ export async function benchOrganization(database: DatabaseHandle, adminUserId: n
     .where('canonical', '=', 'organization-member')
     .executeTakeFirstOrThrow();
   return { org, memberRoleId: memberRole.id };
+}
+
+/** Gantry on a fresh, migrated SQLite database in a temporary directory, beside the bare baseline. */
+export interface BenchStack {
+  tmp: string;
+  config: Config;
+  database: DatabaseHandle;
+  app: FastifyInstance;
+  /** Gantry's base URL. */
+  base: string;
+  bareUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the stack every in-process benchmark measures. Log lines go to a file in the temporary
+ * directory: they cost what they cost without mixing with the results.
+ */
+export async function startBenchStack(name: string, logLevel: string): Promise<BenchStack> {
+  const tmp = mkdtempSync(join(tmpdir(), `gantry-bench-${name}-`));
+  let bare: Server | undefined;
+  let app: FastifyInstance | undefined;
+  let database: DatabaseHandle | undefined;
+  let logFd: number | undefined;
+  const close = async () => {
+    if (bare) {
+      bare.closeAllConnections();
+      bare.close();
+    }
+    if (app) await app.close().catch(() => {});
+    else if (logFd !== undefined) closeSync(logFd);
+    if (database) await database.close().catch(() => {});
+    rmSync(tmp, { recursive: true, force: true });
+  };
+  try {
+    const config = loadConfig({ GANTRY_DATA_DIR: tmp, GANTRY_LOG_LEVEL: logLevel, GANTRY_LOG_PRETTY: 'false' });
+    database = openDatabase(config.databaseUrl);
+    await migrateToLatest(database.db);
+    logFd = openSync(join(tmp, 'gantry.log'), 'w');
+    const stdout = process.stdout as unknown as { fd: number };
+    const stdoutFd = stdout.fd;
+    stdout.fd = logFd;
+    try {
+      app = await buildApp({ config, database });
+    } finally {
+      stdout.fd = stdoutFd;
+    }
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    bare = await listenBare();
+    const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/`;
+    return { tmp, config, database, app, base, bareUrl, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }

@@ -1,39 +1,12 @@
-/**
- * Credentials benchmark: what sealing secrets at rest costs per operation, compared with the whole
- * request, and what opening every value of a big list costs.
- *
- *   npm run bench:credentials        (or: node --import tsx bench/credentials.ts)
- *
- * In one process, against a fresh SQLite database, with requests sent one at a time over one keep-alive
- * connection (so each mean is a latency, client included, and every target pays the same client cost):
- *   a. POST   /organizations/{org}/credentials          BENCH_COUNT creates (aws type), mean µs each,
- *      and Vault.seal of the same payload BENCH_COUNT times in-process, as a share of a create
- *   b. GET    /organizations/{org}/credentials/{c}      each credential read once (audited), mean µs,
- *      and Vault.unseal of a stored value, as a share of a read
- *   c. GET    /organizations/{org}/credentials?page_size=BENCH_COUNT, BENCH_LIST_ROUNDS times, as the
- *      admin (every value opened, one audit event) and as an organization-member (no raw): ms per list
- *   d. GET /  on a bare node:http server (the baseline), BENCH_COUNT times, to express a-c as multiples
- *
- * Environment: BENCH_COUNT (1000), BENCH_LIST_ROUNDS (20), BENCH_LOG_LEVEL (warn). Exit status is non-zero
- * only when something failed to run or answered unexpectedly. The last line, `BENCH_RESULT {...}`, is JSON.
- */
-import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { Agent, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
 import { insertAcceptedMember } from '../src/modules/members/repo.js';
 import { issueSessionToken } from '../src/modules/users/sessions.js';
 import { JwtSigner } from '../src/platform/crypto/jwt.js';
 import { loadSigningKey } from '../src/platform/crypto/keys.js';
 import { loadMasterKey, Vault } from '../src/platform/crypto/sealing.js';
-import { type DatabaseHandle, openDatabase } from '../src/platform/db/database.js';
-import { migrateToLatest } from '../src/platform/db/migrate.js';
-import { benchOrganization, benchUser, listenBare } from './common.js';
+import type { DatabaseHandle } from '../src/platform/db/database.js';
+import { type BenchStack, benchOrganization, benchUser, startBenchStack } from './common.js';
 
 function envNumber(name: string, fallback: number, min: number): number {
   const raw = process.env[name];
@@ -98,28 +71,10 @@ async function main(): Promise<number> {
   const count = envNumber('BENCH_COUNT', 1000, 10);
   const listRounds = envNumber('BENCH_LIST_ROUNDS', 20, 1);
   const logLevel = (process.env.BENCH_LOG_LEVEL || 'warn') as 'warn';
-  const tmp = mkdtempSync(join(tmpdir(), 'gantry-bench-credentials-'));
-  let bare: Server | undefined;
-  let app: FastifyInstance | undefined;
-  let database: DatabaseHandle | undefined;
-  let logFd: number | undefined;
+  let stack: BenchStack | undefined;
   try {
-    const config = loadConfig({ GANTRY_DATA_DIR: tmp, GANTRY_LOG_LEVEL: logLevel, GANTRY_LOG_PRETTY: 'false' });
-    database = openDatabase(config.databaseUrl);
-    await migrateToLatest(database.db);
-    // Log lines (the new master key's warning among them) go to a file, as in bench/http.ts.
-    logFd = openSync(join(tmp, 'gantry.log'), 'w');
-    const stdout = process.stdout as unknown as { fd: number };
-    const stdoutFd = stdout.fd;
-    stdout.fd = logFd;
-    try {
-      app = await buildApp({ config, database });
-    } finally {
-      stdout.fd = stdoutFd;
-    }
-    const base = await app.listen({ host: '127.0.0.1', port: 0 });
-    bare = await listenBare();
-    const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/`;
+    stack = await startBenchStack('credentials', logLevel);
+    const { tmp, config, database, base, bareUrl } = stack;
     const { admin, member, org } = await seed(database);
     const signer = new JwtSigner(loadSigningKey(config.dataDir, config.jwtSecret));
     const adminToken = issueSessionToken(signer, 3600, admin);
@@ -216,14 +171,7 @@ async function main(): Promise<number> {
     return 1;
   } finally {
     agent.destroy();
-    if (bare) {
-      bare.closeAllConnections();
-      bare.close();
-    }
-    if (app) await app.close().catch(() => {});
-    else if (logFd !== undefined) closeSync(logFd);
-    if (database) await database.close().catch(() => {});
-    rmSync(tmp, { recursive: true, force: true });
+    await stack?.close();
   }
 }
 

@@ -1,31 +1,6 @@
-/**
- * Teams benchmark: what an authenticated, permission-checked read costs compared with a bare node:http
- * server, and what token resolution plus the permission check cost per request.
- *
- *   npx tsx bench/teams.ts
- *
- * HTTP targets, in one process and measured the same way (autocannon in a worker thread):
- *   a. GET /                                   bare node:http, fixed small JSON body (the baseline)
- *   b. GET /organizations/{org}/teams/{team}   session token (Authorization: Bearer <JWT>)
- *   c. the same with an API key                (when src/modules/api-keys provides createApiKey)
- *   d. GET /organizations/{org}/teams          50 teams on one page, session token
- * Then, with the server idle, a tight loop of BENCH_ITERATIONS over authenticate + accessTo + demand
- * against the same database, to isolate the per-request cost of identity and authorization.
- *
- * Environment: BENCH_DURATION (s, 5), BENCH_CONNECTIONS (10), BENCH_WARMUP (s, 1), BENCH_ROUNDS (2),
- * BENCH_ITERATIONS (10000), BENCH_LOG_LEVEL (warn). Exit status is non-zero only when something failed
- * to run or answered unexpectedly, never for a ratio. The last line, `BENCH_RESULT {...}`, is JSON.
- */
-import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
+import type { FastifyRequest } from 'fastify';
 import { insertAcceptedMember } from '../src/modules/members/repo.js';
 import { findTeam } from '../src/modules/teams/repo.js';
 import { issueSessionToken, sessionTokenResolver } from '../src/modules/users/sessions.js';
@@ -34,11 +9,10 @@ import { createAuthorizer } from '../src/platform/authz/authorizer.js';
 import { AuthCache } from '../src/platform/authz/cache.js';
 import { JwtSigner } from '../src/platform/crypto/jwt.js';
 import { loadSigningKey } from '../src/platform/crypto/keys.js';
-import { type DatabaseHandle, openDatabase } from '../src/platform/db/database.js';
-import { migrateToLatest } from '../src/platform/db/migrate.js';
+import type { DatabaseHandle } from '../src/platform/db/database.js';
 import { Authenticator } from '../src/platform/http/auth.js';
 import type { HandlerContext } from '../src/platform/http/operation.js';
-import { benchOrganization, benchUser, listenBare } from './common.js';
+import { type BenchStack, benchOrganization, benchUser, startBenchStack } from './common.js';
 
 // autocannon ships no type declarations; only the parts used here are typed.
 interface AutocannonResult {
@@ -126,29 +100,11 @@ async function main(): Promise<number> {
   const iterations = Math.round(envNumber('BENCH_ITERATIONS', 10_000, 100));
   const logLevel = (process.env.BENCH_LOG_LEVEL || 'warn') as 'warn';
 
-  const tmp = mkdtempSync(join(tmpdir(), 'gantry-bench-teams-'));
-  let bare: Server | undefined;
-  let app: FastifyInstance | undefined;
-  let database: DatabaseHandle | undefined;
-  let logFd: number | undefined;
   const problems: string[] = [];
+  let stack: BenchStack | undefined;
   try {
-    const config = loadConfig({ GANTRY_DATA_DIR: tmp, GANTRY_LOG_LEVEL: logLevel, GANTRY_LOG_PRETTY: 'false' });
-    database = openDatabase(config.databaseUrl);
-    await migrateToLatest(database.db);
-    // Log lines go to a file (as in bench/http.ts): they cost what they cost without mixing with results.
-    logFd = openSync(join(tmp, 'gantry.log'), 'w');
-    const stdout = process.stdout as unknown as { fd: number };
-    const stdoutFd = stdout.fd;
-    stdout.fd = logFd;
-    try {
-      app = await buildApp({ config, database });
-    } finally {
-      stdout.fd = stdoutFd;
-    }
-    const base = await app.listen({ host: '127.0.0.1', port: 0 });
-    bare = await listenBare();
-    const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/`;
+    stack = await startBenchStack('teams', logLevel);
+    const { tmp, config, database, base, bareUrl } = stack;
 
     const signer = new JwtSigner(loadSigningKey(config.dataDir, config.jwtSecret));
     const call = async (method: string, path: string, token: string, body?: unknown) => {
@@ -272,14 +228,7 @@ async function main(): Promise<number> {
     process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`);
     out(`BENCH_RESULT ${JSON.stringify({ ok: false, error: String(error) })}`);
   } finally {
-    if (bare) {
-      bare.closeAllConnections();
-      bare.close();
-    }
-    if (app) await app.close().catch(() => {});
-    else if (logFd !== undefined) closeSync(logFd);
-    if (database) await database.close().catch(() => {});
-    rmSync(tmp, { recursive: true, force: true });
+    await stack?.close();
   }
   return problems.length ? 1 : 0;
 }

@@ -1,53 +1,18 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { CliSandbox, cleanEnv } from '../helpers/cli.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const bin = join(root, 'bin', 'gantry.js');
-const dirs: string[] = [];
-const children: ChildProcess[] = [];
-
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GANTRY_')) env[k] = v;
-  return { ...env, GANTRY_LOG_PRETTY: 'false', ...extra };
-}
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gantry-cli-'));
-  dirs.push(dir);
-  return dir;
-}
-
-/** Starts `gantry serve` and resolves with the URL it prints. */
-function serve(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [bin, 'serve'], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Gantry is running at (http:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1], output: () => output });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
-  });
-}
+const cli = new CliSandbox('gantry-cli');
+const bin = join(fileURLToPath(new URL('../../', import.meta.url)), 'bin', 'gantry.js');
+const tempDir = () => cli.tempDir();
+const serve = (env: Record<string, string>) => cli.serve(env);
 
 describe('gantry command line', () => {
   after(() => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    cli.cleanup();
   });
 
   it('serve starts on an embedded SQLite database, answers, and drains on SIGTERM', async () => {

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { generateMasterKey, parseMasterKey, Vault } from '../../src/platform/crypto/sealing.js';
 import { openDatabase } from '../../src/platform/db/database.js';
+import { CliSandbox } from '../helpers/cli.js';
 
 /**
  * The master key's life from the command line, on SQLite: created on first start (0600, with a loud
@@ -16,55 +14,11 @@ import { openDatabase } from '../../src/platform/db/database.js';
  * that creates the key and a credential, one after rotation, and failing starts that exit at once.
  */
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const bin = join(root, 'bin', 'gantry.js');
-const dirs: string[] = [];
-const children: ChildProcess[] = [];
 const SECRET = `cli-secret-${randomBytes(8).toString('hex')}`;
-
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GANTRY_')) env[k] = v;
-  return { ...env, GANTRY_LOG_PRETTY: 'false', ...extra };
-}
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gantry-master-key-'));
-  dirs.push(dir);
-  return dir;
-}
-
-/** A command that must end by itself (a start that fails, an admin command), with its whole output. */
-function gantry(args: string[], env: Record<string, string>) {
-  const result = spawnSync(process.execPath, [bin, ...args], { env: cleanEnv(env), encoding: 'utf8', timeout: 30_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr, all: result.stdout + result.stderr };
-}
-
-/** Starts `gantry serve`; resolves once it prints its URL, with a way to stop it (SIGTERM, exit 0). */
-function serve(env: Record<string, string>) {
-  const child = spawn(process.execPath, [bin, 'serve'], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let output = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise<{ url: string; output: () => string; stop: () => Promise<number | null> }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /Gantry is running at (http:\/\/\S+)/.exec(output);
-      if (match) {
-        clearTimeout(timer);
-        const stop = () => {
-          child.kill('SIGTERM');
-          return exited;
-        };
-        resolve({ url: match[1]!, output: () => output, stop });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    void exited.then((code) => reject(new Error(`server exited with ${code}:\n${output}`)));
-  });
-}
+const cli = new CliSandbox('gantry-master-key');
+const tempDir = () => cli.tempDir();
+const gantry = (args: string[], env: Record<string, string>) => cli.run(args, env);
+const serve = (env: Record<string, string>) => cli.serve(env);
 
 async function call(url: string, method: string, path: string, token?: string, body?: unknown) {
   const res = await fetch(url + path, {
@@ -114,8 +68,7 @@ describe('master key on the command line', () => {
     firstOutput = server.output();
   });
   after(() => {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    cli.cleanup();
   });
 
   it('the first start wrote a 32-byte key readable by its owner only, and warned loudly without printing it', () => {
