@@ -56,11 +56,6 @@ async function check(db: DbHandle, access: Access, input: BackendInput, outbound
   if (scope.environment && !scope.project) throw unprocessable('environment_canonical: needs project_canonical');
   if (scope.component && !scope.environment) throw unprocessable('component_canonical: needs environment_canonical');
   const isDefault = input.default === true;
-  if (isDefault && scope.project) {
-    throw unprocessable(
-      'default: the default backend of a purpose serves the whole organization; drop the project scope',
-    );
-  }
   for (const field of spec.needs ?? []) {
     if (typeof configuration[field] !== 'string' || configuration[field] === '') {
       throw unprocessable(`configuration.${field}: engine ${engine} needs it`);
