@@ -14,6 +14,7 @@ import { Authenticator } from '../src/platform/http/auth.js';
 import { loadContract } from '../src/platform/http/contract.js';
 import type { HandlerContext, Module, OperationSpec } from '../src/platform/http/operation.js';
 import { Mailer } from '../src/platform/mail/mailer.js';
+import { customRole } from './helpers/api-keys.js';
 import { addMember, createOrg, createUser, sessionToken, type TestOrg, type TestUser } from './helpers/factories.js';
 import { startServer, type TestServer, testEngines } from './helpers/server.js';
 
@@ -182,23 +183,7 @@ for (const engine of testEngines()) {
           .where('user_id', '=', admin.id)
           .executeTakeFirstOrThrow();
         const now = nowSeconds();
-        const role = await db
-          .insertInto('roles')
-          .values({
-            organization_id: org.id,
-            canonical: 'probe-role',
-            name: 'Probe role',
-            description: '',
-            is_default: 0,
-            created_at: now,
-            updated_at: now,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        await db
-          .insertInto('role_rules')
-          .values({ role_id: role.id, action: 'organization:read', effect: 'allow', resources: '[]' })
-          .execute();
+        await customRole(server, org, 'probe-role', [{ action: 'organization:read', resources: [] }]);
         await db
           .insertInto('teams')
           .values({

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { listVisibleOrganizations } from '../src/modules/organizations/service.js';
 import { nowSeconds } from '../src/platform/db/columns.js';
-import { auditTrail, makeApiKey } from './helpers/api-keys.js';
+import { auditTrail, customRole, makeApiKey } from './helpers/api-keys.js';
 import {
   addMember,
   createOrg,
@@ -365,23 +365,7 @@ for (const engine of testEngines()) {
         const { user, org, child, grandchild, token } = await tree();
         const member = await memberOf(grandchild, 'organization-member');
         const now = nowSeconds();
-        const role = await db()
-          .insertInto('roles')
-          .values({
-            organization_id: grandchild.id,
-            canonical: 'custom',
-            name: 'Custom',
-            description: '',
-            is_default: 0,
-            created_at: now,
-            updated_at: now,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        await db()
-          .insertInto('role_rules')
-          .values({ role_id: role.id, action: 'organization:read', effect: 'allow', resources: '[]' })
-          .execute();
+        const roleId = await customRole(server, grandchild, 'custom', [{ action: 'organization:read', resources: [] }]);
         const team = await db()
           .insertInto('teams')
           .values({
@@ -394,7 +378,7 @@ for (const engine of testEngines()) {
           })
           .returning('id')
           .executeTakeFirstOrThrow();
-        await db().insertInto('team_roles').values({ team_id: team.id, role_id: role.id }).execute();
+        await db().insertInto('team_roles').values({ team_id: team.id, role_id: roleId }).execute();
         await db()
           .insertInto('team_members')
           .values({ team_id: team.id, user_id: member.user.id, created_at: now })
@@ -434,7 +418,7 @@ for (const engine of testEngines()) {
           assert.equal(await left(table), 0, `${table} left behind`);
         }
         assert.equal(
-          (await db().selectFrom('role_rules').select('id').where('role_id', '=', role.id).execute()).length,
+          (await db().selectFrom('role_rules').select('id').where('role_id', '=', roleId).execute()).length,
           0,
         );
         assert.equal(
