@@ -11,6 +11,24 @@ import { insertUser } from '../src/modules/users/repo.js';
 import { type DatabaseHandle, openDatabase } from '../src/platform/db/database.js';
 import { migrateToLatest } from '../src/platform/db/migrate.js';
 
+/** A numeric BENCH_* setting, at least `min`; a bad value stops the run with a message naming it. */
+export function envNumber(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number >= ${min}, got "${raw}"`);
+  return value;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export const round1 = (n: number) => Math.round(n * 10) / 10;
+export const out = (line = '') => process.stdout.write(`${line}\n`);
+
 /** The baseline's body: the same size as `/version`'s, so both targets send as many bytes. */
 export const BARE_BODY = JSON.stringify({ data: { branch: 'main', revision: '0123456789abcdef', version: '0.1.0' } });
 

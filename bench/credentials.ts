@@ -6,17 +6,7 @@ import { JwtSigner } from '../src/platform/crypto/jwt.js';
 import { loadSigningKey } from '../src/platform/crypto/keys.js';
 import { loadMasterKey, Vault } from '../src/platform/crypto/sealing.js';
 import type { DatabaseHandle } from '../src/platform/db/database.js';
-import { type BenchStack, benchOrganization, benchUser, startBenchStack } from './common.js';
-
-function envNumber(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number >= ${min}, got "${raw}"`);
-  return Math.round(value);
-}
-const round1 = (n: number) => Math.round(n * 10) / 10;
-const out = (line = '') => process.stdout.write(`${line}\n`);
+import { type BenchStack, benchOrganization, benchUser, envNumber, out, round1, startBenchStack } from './common.js';
 
 /** One keep-alive connection: requests go one at a time, as a sequential client would send them. */
 const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -68,8 +58,8 @@ const awsRaw = (i: number) => ({
 const credentialBody = (i: number) => ({ name: `Bench ${i}`, type: 'aws', path: `aws/bench-${i}`, raw: awsRaw(i) });
 
 async function main(): Promise<number> {
-  const count = envNumber('BENCH_COUNT', 1000, 10);
-  const listRounds = envNumber('BENCH_LIST_ROUNDS', 20, 1);
+  const count = Math.round(envNumber('BENCH_COUNT', 1000, 10));
+  const listRounds = Math.round(envNumber('BENCH_LIST_ROUNDS', 20, 1));
   const logLevel = (process.env.BENCH_LOG_LEVEL || 'warn') as 'warn';
   let stack: BenchStack | undefined;
   try {

@@ -26,7 +26,7 @@ import { buildApp } from '../src/app.js';
 import { type Config, loadConfig } from '../src/config.js';
 import { type DatabaseHandle, openDatabase } from '../src/platform/db/database.js';
 import { migrateToLatest } from '../src/platform/db/migrate.js';
-import { listenBare } from './common.js';
+import { envNumber, listenBare, median, round1 } from './common.js';
 
 // autocannon ships no type declarations; only the parts used here are typed.
 interface AutocannonOptions {
@@ -62,14 +62,6 @@ type Autocannon = (opts: AutocannonOptions, cb: (err: Error | null, result: Auto
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const LOG_LEVELS: readonly Config['logLevel'][] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
-function envNumber(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number >= ${min}, got "${raw}"`);
-  return value;
-}
 
 interface Target {
   key: 'bare' | 'version' | 'notFound';
@@ -167,14 +159,6 @@ function closeBare(server: Server): Promise<void> {
     server.closeAllConnections();
   });
 }
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-const round1 = (n: number) => Math.round(n * 10) / 10;
 
 /** Ends the app logger's stream (a file descriptor of ours) once everything queued is written. */
 function endLogStream(app: FastifyInstance): Promise<void> {

@@ -12,7 +12,16 @@ import { loadSigningKey } from '../src/platform/crypto/keys.js';
 import type { DatabaseHandle } from '../src/platform/db/database.js';
 import { Authenticator } from '../src/platform/http/auth.js';
 import type { HandlerContext } from '../src/platform/http/operation.js';
-import { type BenchStack, benchOrganization, benchUser, startBenchStack } from './common.js';
+import {
+  type BenchStack,
+  benchOrganization,
+  benchUser,
+  envNumber,
+  median,
+  out,
+  round1,
+  startBenchStack,
+} from './common.js';
 
 // autocannon ships no type declarations; only the parts used here are typed.
 interface AutocannonResult {
@@ -28,21 +37,6 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const TEAMS = 50;
 const MEMBERS = 8;
-
-function envNumber(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number >= ${min}, got "${raw}"`);
-  return value;
-}
-const median = (values: number[]) => {
-  const s = [...values].sort((x, y) => x - y);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
-const round1 = (n: number) => Math.round(n * 10) / 10;
-const out = (line = '') => process.stdout.write(`${line}\n`);
 
 interface Target {
   key: string;
