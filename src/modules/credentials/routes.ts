@@ -1,16 +1,9 @@
 import { unprocessable } from '../../platform/errors.js';
 import { writeAudit } from '../../platform/events/audit.js';
-import {
-  type HandlerContext,
-  type Module,
-  type OperationSpec,
-  oncePerRequest,
-  type PermissionSpec,
-  type RequestBody,
-} from '../../platform/http/operation.js';
+import type { HandlerContext, Module, OperationSpec, RequestBody } from '../../platform/http/operation.js';
+import { ownedPathEntity } from '../../platform/http/path-entity.js';
 import type { ModuleDeps } from '../index.js';
 import { listBigQueryOptions } from './gcp-bigquery.js';
-import type { SealedCredentialRow } from './repo.js';
 import { findCredential } from './repo.js';
 import { openFields } from './secrets.js';
 import {
@@ -27,22 +20,14 @@ import {
 type Params = { organization_canonical: string; credential_canonical: string };
 type Ctx<B = unknown, Q = Record<string, unknown>> = HandlerContext<Params, Q, B>;
 
-/** The credential of the path: its owner decides permissions, and the handler needs the rest. */
-const credentialOf = oncePerRequest(
-  (ctx): Promise<SealedCredentialRow | undefined> =>
-    findCredential(ctx.db, ctx.access!.organization.id, String(ctx.params.credential_canonical)),
-);
-async function requireCredential(ctx: HandlerContext): Promise<SealedCredentialRow> {
-  const row = await credentialOf(ctx);
-  if (!row) throw credentialNotFound(String(ctx.params.credential_canonical));
-  return row;
-}
-
-const onCredential = (action: string): PermissionSpec => ({
-  action,
-  entities: (ctx) => [ctx.params.credential_canonical],
-  owner: async (ctx) => (await credentialOf(ctx))?.owner_user_id,
+const credential = ownedPathEntity({
+  param: 'credential_canonical',
+  find: findCredential,
+  notFound: credentialNotFound,
 });
+const requireCredential = credential.require;
+const onCredential = (action: string) => credential.permission(action);
+
 /**
  * The contract declares CredentialSimple items for lists but says readers get `raw` too: the simple
  * shape plus an optional `raw`, so nothing else can leak.

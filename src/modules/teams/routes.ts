@@ -1,13 +1,6 @@
-import {
-  type HandlerContext,
-  type Module,
-  type OperationSpec,
-  oncePerRequest,
-  type PermissionSpec,
-  type RequestBody,
-} from '../../platform/http/operation.js';
+import type { HandlerContext, Module, OperationSpec, RequestBody } from '../../platform/http/operation.js';
+import { ownedPathEntity } from '../../platform/http/path-entity.js';
 import type { ModuleDeps } from '../index.js';
-import type { TeamRow } from './repo.js';
 import { findTeam } from './repo.js';
 import {
   createTeam,
@@ -24,27 +17,10 @@ import { assignTeamMember, getTeamMember, listTeamMembers, unassignTeamMember } 
 type TeamParams = { organization_canonical: string; team_canonical: string; member_id: number };
 type Ctx<B = unknown> = HandlerContext<TeamParams, TeamFilters, B>;
 
-/** The team of the path: its owner decides permissions, and the handler needs the rest. */
-const teamOf = oncePerRequest(
-  (ctx): Promise<TeamRow | undefined> =>
-    findTeam(ctx.db, ctx.access!.organization.id, String(ctx.params.team_canonical)),
-);
-async function requireTeam(ctx: HandlerContext): Promise<TeamRow> {
-  const team = await teamOf(ctx);
-  if (!team) throw teamNotFound(String(ctx.params.team_canonical));
-  return team;
-}
-
-const onTeam = (action: string): PermissionSpec => ({
-  action,
-  entities: (ctx) => [ctx.params.team_canonical],
-  owner: async (ctx) => (await teamOf(ctx))?.owner_user_id,
-});
-const onTeamMember = (action: string): PermissionSpec => ({
-  action,
-  entities: (ctx) => [ctx.params.team_canonical, String(ctx.params.member_id)],
-  owner: async (ctx) => (await teamOf(ctx))?.owner_user_id,
-});
+const team = ownedPathEntity({ param: 'team_canonical', find: findTeam, notFound: teamNotFound });
+const requireTeam = team.require;
+const onTeam = (action: string) => team.permission(action);
+const onTeamMember = (action: string) => team.permission(action, (ctx) => [String(ctx.params.member_id)]);
 const teamTarget = (canonical: string) => `team:${canonical}`;
 const teamMemberTarget = (ctx: HandlerContext, memberId: unknown) =>
   `team:${ctx.params.team_canonical}:member:${memberId}`;
