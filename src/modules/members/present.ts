@@ -1,5 +1,6 @@
 import type { components } from '../../generated/contract.js';
 import { isSet } from '../../platform/db/columns.js';
+import { presentRole } from '../roles/present.js';
 import type { MemberRow, RoleWithRules } from './repo.js';
 
 export type RoleView = components['schemas']['Role'];
@@ -12,24 +13,6 @@ export function compact<T extends object>(value: T): Compacted<T> {
   const record = value as Record<string, unknown>;
   for (const key of Object.keys(record)) if (record[key] === null || record[key] === undefined) delete record[key];
   return value as Compacted<T>;
-}
-
-export function presentRole({ role, rules }: RoleWithRules): RoleView {
-  return {
-    id: role.id,
-    canonical: role.canonical,
-    name: role.name,
-    description: role.description,
-    default: isSet(role.is_default),
-    rules: rules.map((rule) => ({
-      id: rule.id,
-      action: rule.action,
-      effect: 'allow' as const,
-      resources: JSON.parse(rule.resources) as string[],
-    })),
-    created_at: role.created_at,
-    updated_at: role.updated_at,
-  };
 }
 
 /** A role id the page loader did not find means a broken foreign key: fail loudly rather than lie. */

@@ -1,6 +1,7 @@
 import { ADMIN_ROLE } from '../../platform/authz/builtin-roles.js';
 import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
+import { type RuleRow, rulesOf } from '../roles/repo.js';
 
 export interface RoleRow {
   id: number;
@@ -12,13 +13,7 @@ export interface RoleRow {
   updated_at: number;
 }
 
-export interface RuleRow {
-  id: number;
-  role_id: number;
-  action: string;
-  effect: string;
-  resources: string;
-}
+export type { RuleRow };
 
 export interface RoleWithRules {
   role: RoleRow;
@@ -44,16 +39,11 @@ export async function loadRoles(db: DbHandle, roleIds: Iterable<number>): Promis
 
 /** Attaches their rules to already-loaded roles, in one query. */
 export async function withRules(db: DbHandle, roles: RoleRow[]): Promise<Map<number, RoleWithRules>> {
-  const out = new Map<number, RoleWithRules>(roles.map((role) => [role.id, { role, rules: [] }]));
-  if (out.size === 0) return out;
-  const rules = await db
-    .selectFrom('role_rules')
-    .select(['id', 'role_id', 'action', 'effect', 'resources'])
-    .where('role_id', 'in', [...out.keys()])
-    .orderBy('id')
-    .execute();
-  for (const rule of rules) out.get(rule.role_id)?.rules.push(rule);
-  return out;
+  const rules = await rulesOf(
+    db,
+    roles.map((role) => role.id),
+  );
+  return new Map(roles.map((role) => [role.id, { role, rules: rules.get(role.id) ?? [] }]));
 }
 
 /** Roles of one organization by canonical (in the given order); missing canonicals are left out. */

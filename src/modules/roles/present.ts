@@ -3,18 +3,23 @@ import type { PolicyDefinition } from '../../platform/authz/policies.js';
 import type { RuleSpec } from '../../platform/authz/rules.js';
 import { isSet } from '../../platform/db/columns.js';
 import type { RoleRow, RuleRow } from './repo.js';
-import type { RoleView } from './service.js';
 
 type Role = components['schemas']['Role'];
 type Rule = components['schemas']['Rule'];
 type NewRole = components['schemas']['NewRole'];
 type Policy = components['schemas']['Policy'];
 
-export function presentRule(row: RuleRow): Rule {
+export function presentRule(row: Pick<RuleRow, 'id' | 'action' | 'resources'>): Rule {
   return { id: row.id, action: row.action, effect: 'allow', resources: JSON.parse(row.resources) as string[] };
 }
 
-export function presentRole({ role, rules }: RoleView): Role {
+/** A role with its rules, however it was loaded (the roles module's own reads, or a page of members or teams). */
+export interface PresentableRole {
+  role: Omit<RoleRow, 'organization_id'>;
+  rules: Pick<RuleRow, 'id' | 'action' | 'resources'>[];
+}
+
+export function presentRole({ role, rules }: PresentableRole): Role {
   return {
     id: role.id,
     canonical: role.canonical,

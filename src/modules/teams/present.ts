@@ -1,7 +1,8 @@
 import type { components } from '../../generated/contract.js';
 import { isSet } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
-import { compact, presentRole } from '../members/present.js';
+import { compact } from '../members/present.js';
+import { presentRole } from '../roles/present.js';
 import { presentOwner } from '../users/present.js';
 import { memberPreviews, type TeamMemberPreviewRow, type TeamMemberRow, type TeamRow, teamRoles } from './repo.js';
 
