@@ -2,6 +2,7 @@ import { type Selectable, sql } from 'kysely';
 import type { RuleSpec } from '../../platform/authz/rules.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import type { ApiKeysTable, UsersTable } from '../../platform/db/schema.js';
+import { accepted } from '../members/repo.js';
 import { OWNER_COLUMNS, type OwnerColumns } from '../users/present.js';
 
 export type ApiKeyRow = Omit<Selectable<ApiKeysTable>, 'token_hash'>;
@@ -136,9 +137,7 @@ export function memberByUsername(
     .select(['users.id', 'users.username'])
     .where('users.username', '=', username)
     .where('memberships.organization_id', 'in', organizationIds)
-    .where((eb) =>
-      eb.or([eb('memberships.invitation_state', 'is', null), eb('memberships.invitation_state', '=', 'accepted')]),
-    )
+    .where(accepted)
     .executeTakeFirst();
 }
 

@@ -1,7 +1,13 @@
+import type { ExpressionBuilder } from 'kysely';
 import { ADMIN_ROLE } from '../../platform/authz/builtin-roles.js';
 import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
+import type { Database } from '../../platform/db/schema.js';
 import { type RuleRow, rulesOf } from '../roles/repo.js';
+
+/** A membership that grants standing: accepted, or created directly (no invitation). */
+export const accepted = (eb: ExpressionBuilder<Database, 'memberships'>) =>
+  eb.or([eb('memberships.invitation_state', 'is', null), eb('memberships.invitation_state', '=', 'accepted')]);
 
 export interface RoleRow {
   id: number;
@@ -19,6 +25,18 @@ export interface RoleWithRules {
   role: RoleRow;
   rules: RuleRow[];
 }
+
+/** The member's user fields, as members and organization admins are presented (joined as `users`). */
+export const MEMBER_USER_COLUMNS = [
+  'users.username',
+  'users.email',
+  'users.given_name',
+  'users.family_name',
+  'users.locale',
+  'users.mfa_enabled',
+  'users.picture_url',
+  'users.last_login_at',
+] as const;
 
 export const ROLE_COLUMNS = [
   'roles.id',
@@ -94,14 +112,7 @@ export function memberQuery(db: DbHandle, organizationId: number) {
       'memberships.invitation_resent_at',
       'memberships.created_at',
       'memberships.updated_at',
-      'users.username',
-      'users.email',
-      'users.given_name',
-      'users.family_name',
-      'users.locale',
-      'users.mfa_enabled',
-      'users.picture_url',
-      'users.last_login_at',
+      ...MEMBER_USER_COLUMNS,
       'inviter_m.id as inviter_member_id',
       'inviter_m.role_id as inviter_role_id',
       'inviter_m.created_at as inviter_created_at',
@@ -151,9 +162,7 @@ export async function countAdmins(db: DbHandle, organizationId: number): Promise
     .where('memberships.organization_id', '=', organizationId)
     .where('roles.canonical', '=', ADMIN_ROLE)
     .where('memberships.user_id', 'is not', null)
-    .where((eb) =>
-      eb.or([eb('memberships.invitation_state', 'is', null), eb('memberships.invitation_state', '=', 'accepted')]),
-    )
+    .where(accepted)
     .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
@@ -246,8 +255,6 @@ export function findAcceptedMemberByUsername(db: DbHandle, organizationId: numbe
     .select(['memberships.id as member_id', 'users.id as user_id'])
     .where('memberships.organization_id', '=', organizationId)
     .where('users.username', '=', username)
-    .where((eb) =>
-      eb.or([eb('memberships.invitation_state', 'is', null), eb('memberships.invitation_state', '=', 'accepted')]),
-    )
+    .where(accepted)
     .executeTakeFirst();
 }

@@ -10,6 +10,7 @@ import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
 import { applyOrder, containsText, demandGrantable } from './listing.js';
 import { type MemberOrgView, presentMember, roleIdsOf } from './present.js';
 import {
+  accepted,
   countAdmins,
   detachFromTeams,
   findInvitationByTokenHash,
@@ -62,9 +63,7 @@ export async function listMembers(
   let query = memberQuery(db, organizationId);
   const f = filters;
   if (f.invitation_state === 'accepted') {
-    query = query.where((eb) =>
-      eb.or([eb('memberships.invitation_state', 'is', null), eb('memberships.invitation_state', '=', 'accepted')]),
-    );
+    query = query.where(accepted);
   } else if (f.invitation_state) query = query.where('memberships.invitation_state', '=', f.invitation_state);
   if (f.user_given_name !== undefined) query = query.where(containsText('users.given_name', f.user_given_name));
   if (f.user_family_name !== undefined) query = query.where(containsText('users.family_name', f.user_family_name));

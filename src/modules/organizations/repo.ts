@@ -1,10 +1,11 @@
-import { type ExpressionBuilder, type Selectable, sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import { ADMIN_ROLE } from '../../platform/authz/builtin-roles.js';
 import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
-import type { Database, OrganizationsTable } from '../../platform/db/schema.js';
+import type { OrganizationsTable } from '../../platform/db/schema.js';
 import type { Actor } from '../../platform/http/auth.js';
 import type { OrderBy } from '../../platform/http/ordering.js';
+import { accepted, MEMBER_USER_COLUMNS } from '../members/repo.js';
 
 export type OrgRow = Selectable<OrganizationsTable>;
 
@@ -21,10 +22,6 @@ export interface OrgFilters {
   /** Exact creation time, Unix seconds. */
   createdAt?: number;
 }
-
-/** A membership that grants standing: accepted, or created directly (no invitation). */
-export const accepted = (eb: ExpressionBuilder<Database, 'memberships'>) =>
-  eb.or([eb('memberships.invitation_state', 'is', null), eb('memberships.invitation_state', '=', 'accepted')]);
 
 export function findOrgByCanonical(db: DbHandle, canonical: string): Promise<OrgRow | undefined> {
   return db.selectFrom('organizations').selectAll().where('canonical', '=', canonical).executeTakeFirst();
@@ -184,14 +181,7 @@ export function adminsOf(db: DbHandle, ids: readonly number[]) {
       'memberships.role_id',
       'memberships.created_at',
       'memberships.updated_at',
-      'users.username',
-      'users.email',
-      'users.given_name',
-      'users.family_name',
-      'users.locale',
-      'users.mfa_enabled',
-      'users.picture_url',
-      'users.last_login_at',
+      ...MEMBER_USER_COLUMNS,
     ])
     .orderBy('memberships.id', 'asc')
     .execute();

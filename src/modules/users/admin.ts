@@ -4,7 +4,7 @@ import { flag } from '../../platform/db/columns.js';
 import type { Db, DbHandle } from '../../platform/db/database.js';
 import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import { createApiKey } from '../api-keys/service.js';
-import { insertAcceptedMember } from '../members/repo.js';
+import { accepted, insertAcceptedMember } from '../members/repo.js';
 import { assertPasswordAcceptable } from './password-policy.js';
 import { findUserByEmail, findUserByUsername, insertUser } from './repo.js';
 import { recordSystemEvent } from './system-events.js';
@@ -33,9 +33,7 @@ async function firstAdminOf(db: DbHandle, organizationId: number): Promise<numbe
     .where('memberships.organization_id', '=', organizationId)
     .where('roles.canonical', '=', ADMIN_ROLE)
     .where('memberships.user_id', 'is not', null)
-    .where((eb) =>
-      eb.or([eb('memberships.invitation_state', 'is', null), eb('memberships.invitation_state', '=', 'accepted')]),
-    )
+    .where(accepted)
     .orderBy('memberships.id')
     .executeTakeFirst();
   return row?.user_id ?? null;
