@@ -96,8 +96,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // Only JSON and form bodies are accepted; anything else is a 415.
   app.removeContentTypeParser('text/plain');
-  // Cycloid clients send their vendor JSON type; any `+json` type is parsed as JSON.
-  app.addContentTypeParser(JSON_LIKE, { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'));
+  // Cycloid clients send their vendor JSON type; any `+json` type is parsed as JSON. Many clients also
+  // send a JSON content type on bodiless calls (DELETE, GET): an empty body is no body, and the
+  // operation then decides whether it needed one.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  const parseJsonOrNothing: Parameters<typeof app.addContentTypeParser<string>>[2] = (request, body, done) => {
+    if (body.trim() === '') return done(null, undefined);
+    return parseJson(request, body, done);
+  };
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonOrNothing);
+  app.addContentTypeParser(JSON_LIKE, { parseAs: 'string' }, parseJsonOrNothing);
   await app.register(formBody, { bodyLimit: config.bodyLimit });
 
   installHealth(app, database.db);

@@ -139,6 +139,28 @@ for (const engine of testEngines()) {
         /takes no request body/,
       ));
 
+    it('a JSON content type with an empty body is no body: bodiless calls work, required bodies are named', async () => {
+      const { org, token } = await tenant(server);
+      const json = { 'content-type': 'application/json' };
+      const created = await server.request('POST', `/organizations/${org.canonical}/teams`, {
+        token,
+        body: { name: 'Empty Body', roles_canonical: ['organization-member'] },
+      });
+      assert.equal(created.status, 200, created.text);
+      const path = `/organizations/${org.canonical}/teams/${created.body.data.canonical}`;
+      const read = await server.request('GET', path, { token, headers: json });
+      assert.equal(read.status, 200, read.text);
+      const removed = await server.request('DELETE', path, { token, raw: '', headers: json });
+      assert.equal(removed.status, 204, removed.text);
+      assert.equal((await server.request('GET', path, { token })).status, 404);
+      await expectError(
+        server.request('POST', `/organizations/${org.canonical}/teams`, { token, raw: ' \n', headers: json }),
+        400,
+        'BadRequest',
+        /body: a JSON request body is required/,
+      );
+    });
+
     it('protected operations need a token, and a bad token is a 401', async () => {
       await expectError(server.request('GET', '/organizations'), 401, 'Unauthorized', /authentication required/);
       await expectError(
