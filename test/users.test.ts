@@ -406,7 +406,7 @@ for (const engine of testEngines()) {
       });
 
       it('opens the session into an organization: owns and permissions; non-members get the 404 of a missing org', async () => {
-        const { user, org } = await tenant(server);
+        const { user, org, token } = await tenant(server);
         const now = Math.floor(Date.now() / 1000);
         await server.database.db
           .insertInto('teams')
@@ -419,11 +419,19 @@ for (const engine of testEngines()) {
             updated_at: now,
           })
           .execute();
+        const credential = await server.request('POST', `/organizations/${org.canonical}/credentials`, {
+          token,
+          body: { name: 'Deploy', type: 'basic_auth', path: 'deploy', raw: { username: 'ci', password: 'pw' } },
+        });
+        assert.equal(credential.status, 200, credential.text);
         const res = await server.request('POST', '/user/login', {
           body: { email: user.email, password: user.password, organization_canonical: org.canonical },
         });
         assert.equal(res.status, 200, res.text);
-        assert.deepEqual(res.body.data.owns, [`organization:${org.canonical}:team:ops`]);
+        assert.deepEqual(res.body.data.owns, [
+          `organization:${org.canonical}:team:ops`,
+          `organization:${org.canonical}:credential:deploy`,
+        ]);
         assert.deepEqual(res.body.data.permissions['organization:**'], {
           id: 0,
           action: 'organization:**',

@@ -4,13 +4,19 @@ import type { DbHandle } from '../../platform/db/database.js';
 type OwnerLookup = (db: DbHandle, organizationId: number, canonicals: readonly string[]) => Promise<number | null>;
 
 /**
- * Entity kinds that have an owner, by entity path. `canDo` uses these to pass the owner to the same
- * `Access.can` the authorizer runs, so owners get the same answer from both. Modules that add owned
- * entities (projects, credentials, infra policies, catalog repositories) add their lookup here, next
- * to the `owner` they declare on their operations.
+ * Entity kinds that have an owner: the kind's word in entity paths and the table holding its rows (each
+ * with `organization_id`, `canonical` and `owner_user_id`). Modules that add owned entities (projects,
+ * infra policies, catalog repositories) add them here, next to the `owner` they declare on their
+ * operations: both the owner checks and `UserSession.owns` read this list.
  */
+const OWNED_KINDS = [
+  { kind: 'team', table: 'teams' },
+  { kind: 'api_key', table: 'api_keys' },
+  { kind: 'credential', table: 'credentials' },
+] as const;
+
 /** The owner of a row found by organization and canonical, in one of the owned tables. */
-function ownerByCanonical(table: 'teams' | 'api_keys' | 'credentials'): OwnerLookup {
+function ownerByCanonical(table: (typeof OWNED_KINDS)[number]['table']): OwnerLookup {
   return async (db, organizationId, canonicals) => {
     const row = await db
       .selectFrom(table)
@@ -22,11 +28,30 @@ function ownerByCanonical(table: 'teams' | 'api_keys' | 'credentials'): OwnerLoo
   };
 }
 
-export const OWNER_LOOKUPS: Record<string, OwnerLookup> = {
-  'organization:team': ownerByCanonical('teams'),
-  'organization:api_key': ownerByCanonical('api_keys'),
-  'organization:credential': ownerByCanonical('credentials'),
-};
+/**
+ * Owner lookups by entity path. `canDo` uses these to pass the owner to the same `Access.can` the
+ * authorizer runs, so owners get the same answer from both.
+ */
+export const OWNER_LOOKUPS: Record<string, OwnerLookup> = Object.fromEntries(
+  OWNED_KINDS.map(({ kind, table }) => [`organization:${kind}`, ownerByCanonical(table)]),
+);
+
+/** Entity paths the user owns in one organization, for `UserSession.owns`: by kind, then canonical. */
+export async function ownedEntityPaths(db: DbHandle, userId: number, org: { id: number; canonical: string }) {
+  const byKind = await Promise.all(
+    OWNED_KINDS.map(async ({ kind, table }) => {
+      const rows = await db
+        .selectFrom(table)
+        .select('canonical')
+        .where('organization_id', '=', org.id)
+        .where('owner_user_id', '=', userId)
+        .orderBy('canonical')
+        .execute();
+      return rows.map((row) => `organization:${org.canonical}:${kind}:${row.canonical}`);
+    }),
+  );
+  return byKind.flat();
+}
 
 /**
  * The owner relevant to `action` on `entities`: that of the most specific owned entity on the path

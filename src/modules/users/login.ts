@@ -5,19 +5,12 @@ import type { DbHandle } from '../../platform/db/database.js';
 import { AppError, forbidden, notFound, unauthorized, unprocessable } from '../../platform/errors.js';
 import type { Actor } from '../../platform/http/auth.js';
 import { RATE_LIMITS, rateKey } from '../../platform/http/rate-limit.js';
+import { ownedEntityPaths } from '../organizations/owners.js';
 import type { CallInfo, UsersEnv } from './context.js';
 import { joinByInvitation } from './invitations.js';
 import { deliver, loginConfirmationMail } from './mails.js';
 import { presentPermissions, type UserSession } from './present.js';
-import {
-  findUserByEmail,
-  findUserById,
-  findUserByUsername,
-  ownedEntityPaths,
-  recordLogin,
-  type UserRow,
-  updateUser,
-} from './repo.js';
+import { findUserByEmail, findUserById, findUserByUsername, recordLogin, type UserRow, updateUser } from './repo.js';
 import { issueSessionToken } from './sessions.js';
 import { consumeUserToken, issueUserToken } from './tokens.js';
 

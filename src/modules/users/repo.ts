@@ -60,30 +60,6 @@ export async function recordLogin(db: DbHandle, id: number): Promise<void> {
   await db.updateTable('users').set({ last_login_at: nowSeconds() }).where('id', '=', id).execute();
 }
 
-/** Entity paths the user owns in one organization, for `UserSession.owns`. */
-export async function ownedEntityPaths(db: DbHandle, userId: number, org: { id: number; canonical: string }) {
-  const [teams, keys] = await Promise.all([
-    db
-      .selectFrom('teams')
-      .select('canonical')
-      .where('organization_id', '=', org.id)
-      .where('owner_user_id', '=', userId)
-      .orderBy('canonical')
-      .execute(),
-    db
-      .selectFrom('api_keys')
-      .select('canonical')
-      .where('organization_id', '=', org.id)
-      .where('owner_user_id', '=', userId)
-      .orderBy('canonical')
-      .execute(),
-  ]);
-  return [
-    ...teams.map((t) => `organization:${org.canonical}:team:${t.canonical}`),
-    ...keys.map((k) => `organization:${org.canonical}:api_key:${k.canonical}`),
-  ];
-}
-
 /** Organizations where the user is a member (accepted), with whether they hold the admin role. */
 export function membershipsOf(db: DbHandle, userId: number) {
   return db
