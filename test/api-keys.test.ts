@@ -3,7 +3,15 @@ import { after, before, describe, it } from 'node:test';
 import { sha256 } from '../src/platform/crypto/hashing.js';
 import { nowSeconds } from '../src/platform/db/columns.js';
 import { auditTrail, customRole, FULL_ADMIN, makeApiKey } from './helpers/api-keys.js';
-import { addMember, createUser, sessionToken, type TestOrg, type TestUser, tenant } from './helpers/factories.js';
+import {
+  addMember,
+  createOrg,
+  createUser,
+  sessionToken,
+  type TestOrg,
+  type TestUser,
+  tenant,
+} from './helpers/factories.js';
 import { startServer, type TestServer, testEngines } from './helpers/server.js';
 
 const keysPath = (org: TestOrg, canonical?: string) =>
@@ -267,6 +275,25 @@ for (const engine of testEngines()) {
       assert.equal(renamed.body.data.canonical, 'owned-key');
       assert.equal((await server.request('DELETE', keysPath(a.org, 'owned-key'), { token: ownerToken })).status, 204);
       assert.equal((await server.request('DELETE', keysPath(a.org, 'ci-deploys'), { token: ownerToken })).status, 403);
+    });
+
+    it('an owner may be a member of an ancestor organization, but not of an unrelated one', async () => {
+      const parent = await tenant(server);
+      const child = await createOrg(server, parent.user, { parent: parent.org });
+      const parentMember = await createUser(server);
+      await addMember(server, parent.org, parentMember, 'organization-member');
+      const owned = await server.request('POST', keysPath(child), {
+        token: parent.token,
+        body: { name: 'inherited owner', owner: parentMember.username, rules: [] },
+      });
+      assert.equal(owned.status, 200, owned.text);
+      assert.equal(owned.body.data.owner.username, parentMember.username);
+      const stranger = await server.request('POST', keysPath(child), {
+        token: parent.token,
+        body: { name: 'stranger owner', owner: b.user.username, rules: [] },
+      });
+      assert.equal(stranger.status, 422, stranger.text);
+      assert.match(stranger.body.errors[0].message, /owner: '.+' is not a member of this organization/);
     });
 
     it('getAPIKeys pages in the database', async () => {

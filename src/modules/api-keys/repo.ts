@@ -1,8 +1,7 @@
 import { type Selectable, sql } from 'kysely';
 import type { RuleSpec } from '../../platform/authz/rules.js';
 import type { DbHandle } from '../../platform/db/database.js';
-import type { ApiKeysTable, UsersTable } from '../../platform/db/schema.js';
-import { accepted } from '../members/repo.js';
+import type { ApiKeysTable } from '../../platform/db/schema.js';
 import { OWNER_COLUMNS, type OwnerColumns } from '../users/present.js';
 
 export type ApiKeyRow = Omit<Selectable<ApiKeysTable>, 'token_hash'>;
@@ -123,22 +122,6 @@ export async function deleteKey(db: DbHandle, id: number): Promise<void> {
 
 export function organizationById(db: DbHandle, id: number) {
   return db.selectFrom('organizations').select(['id', 'canonical']).where('id', '=', id).executeTakeFirst();
-}
-
-/** A user with accepted membership in one of the given organizations, by username. */
-export function memberByUsername(
-  db: DbHandle,
-  organizationIds: number[],
-  username: string,
-): Promise<Pick<Selectable<UsersTable>, 'id' | 'username'> | undefined> {
-  return db
-    .selectFrom('users')
-    .innerJoin('memberships', 'memberships.user_id', 'users.id')
-    .select(['users.id', 'users.username'])
-    .where('users.username', '=', username)
-    .where('memberships.organization_id', 'in', organizationIds)
-    .where(accepted)
-    .executeTakeFirst();
 }
 
 /** The user behind a membership of the organization (null for pending invitations or unknown ids). */

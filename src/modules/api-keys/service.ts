@@ -8,6 +8,7 @@ import { flag, nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { conflict, forbidden, notFound, unprocessable } from '../../platform/errors.js';
 import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
+import { findAcceptedMemberByUsername } from '../members/repo.js';
 import { type ApiKeyWire, presentApiKey } from './present.js';
 import * as repo from './repo.js';
 import { makeToken, randomPrefix } from './tokens.js';
@@ -146,13 +147,13 @@ export async function createApiKey(
 
 /** `owner` is a username; it must belong to a member of the organization (or of an ancestor). */
 async function ownerId(db: DbHandle, access: Access, username: string): Promise<number> {
-  const user = await repo.memberByUsername(
+  const member = await findAcceptedMemberByUsername(
     db,
     access.chain.map((o) => o.id),
     username,
   );
-  if (!user) throw unprocessable(`owner: '${username}' is not a member of this organization`);
-  return user.id;
+  if (!member) throw unprocessable(`owner: '${username}' is not a member of this organization`);
+  return member.user_id;
 }
 
 async function presentOne(db: DbHandle, row: repo.ApiKeyWithOwner, token?: string): Promise<ApiKeyWire> {

@@ -247,13 +247,16 @@ export async function insertAcceptedMember(
   return row.id;
 }
 
-/** An accepted member of the organization by username (owners and team members must be one). */
-export function findAcceptedMemberByUsername(db: DbHandle, organizationId: number, username: string) {
+/**
+ * An accepted member by username, of the organization or of any of a list of them (an API key's owner
+ * may be a member of an ancestor). Owners and team members must be one.
+ */
+export function findAcceptedMemberByUsername(db: DbHandle, organizations: number | number[], username: string) {
   return db
     .selectFrom('memberships')
     .innerJoin('users', 'users.id', 'memberships.user_id')
     .select(['memberships.id as member_id', 'users.id as user_id'])
-    .where('memberships.organization_id', '=', organizationId)
+    .where('memberships.organization_id', 'in', typeof organizations === 'number' ? [organizations] : organizations)
     .where('users.username', '=', username)
     .where(accepted)
     .executeTakeFirst();
