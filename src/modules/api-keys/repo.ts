@@ -1,4 +1,4 @@
-import { type Selectable, sql } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { RuleSpec } from '../../platform/authz/rules.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import type { ApiKeysTable } from '../../platform/db/schema.js';
@@ -41,15 +41,6 @@ export function keysOf(db: DbHandle, organizationId: number) {
 
 export function findKey(db: DbHandle, organizationId: number, canonical: string): Promise<ApiKeyWithOwner | undefined> {
   return keysOf(db, organizationId).where('api_keys.canonical', '=', canonical).executeTakeFirst();
-}
-
-/** Just enough of every key to decide visibility (rules may be scoped to key canonicals). */
-export function visibilityRows(db: DbHandle, organizationId: number) {
-  return db
-    .selectFrom('api_keys')
-    .select(['id', 'canonical', 'owner_user_id'])
-    .where('organization_id', '=', organizationId)
-    .execute();
 }
 
 export async function rulesOf(db: DbHandle, keyIds: number[]): Promise<Map<number, StoredRule[]>> {
@@ -162,6 +153,3 @@ export async function touchLastUsed(db: DbHandle, id: number, now: number, inter
     .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', now - intervalSeconds)]))
     .execute();
 }
-
-/** A condition no row satisfies, for "visible ids" filters that came out empty. */
-export const NOTHING = sql<boolean>`1 = 0`;

@@ -8,7 +8,9 @@ import { flag, nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { conflict, forbidden, notFound, unprocessable } from '../../platform/errors.js';
 import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
+import { NOTHING } from '../members/listing.js';
 import { findAcceptedMemberByUsername } from '../members/repo.js';
+import { visibleOwnedIds } from '../organizations/owners.js';
 import { type ApiKeyWire, presentApiKey } from './present.js';
 import * as repo from './repo.js';
 import { makeToken, randomPrefix } from './tokens.js';
@@ -223,14 +225,14 @@ export async function listApiKeys(
   let ownerFilter: number | null | undefined;
   if (memberId !== undefined) {
     ownerFilter = await repo.userOfMembership(db, orgId, memberId);
-    query = ownerFilter === null ? query.where(repo.NOTHING) : query.where('api_keys.owner_user_id', '=', ownerFilter);
+    query = ownerFilter === null ? query.where(NOTHING) : query.where('api_keys.owner_user_id', '=', ownerFilter);
   }
   const readsAll = access.rules.some((rule) => rule.resources.length === 0 && globMatches(rule.action, READ));
   if (!readsAll) {
-    const visible = (await repo.visibilityRows(db, orgId))
-      .filter((key) => access.can(READ, [key.canonical], key.owner_user_id))
-      .map((key) => key.id);
-    query = visible.length > 0 ? query.where('api_keys.id', 'in', visible) : query.where(repo.NOTHING);
+    const visible = await visibleOwnedIds(db, 'api_keys', orgId, (key) =>
+      access.can(READ, [key.canonical], key.owner_user_id),
+    );
+    query = visible.length > 0 ? query.where('api_keys.id', 'in', visible) : query.where(NOTHING);
   }
   const page = await fetchPage(query, paging);
   const rules = await repo.rulesOf(

@@ -7,6 +7,7 @@ import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
 import { canSeeAll, NOTHING } from '../members/listing.js';
 import { ownerAfterUpdate, ownerInBody } from '../members/owners.js';
+import { visibleOwnedIds } from '../organizations/owners.js';
 import { type CredentialView, presentCredential } from './present.js';
 import { type CredentialRaw, type CredentialType, secretFieldsFor } from './raw-fields.js';
 import {
@@ -190,12 +191,7 @@ export async function listCredentials(
   const orgId = access.organization.id;
   let query = credentialQuery(db, orgId).select('credentials.sealed_raw');
   if (!canSeeAll(access, 'organization:credential')) {
-    const all = await db
-      .selectFrom('credentials')
-      .select(['id', 'canonical', 'owner_user_id'])
-      .where('organization_id', '=', orgId)
-      .execute();
-    const ids = all.filter((row) => canList(access, row)).map((row) => row.id);
+    const ids = await visibleOwnedIds(db, 'credentials', orgId, (row) => canList(access, row));
     query = ids.length > 0 ? query.where('credentials.id', 'in', ids) : query.where(NOTHING);
   }
   const types = [...(filters.credential_types ?? []), ...(filters.credential_type ? [filters.credential_type] : [])];

@@ -16,7 +16,7 @@ const OWNED_KINDS = [
 ] as const;
 
 /** The owner of a row found by organization and canonical, in one of the owned tables. */
-function ownerByCanonical(table: (typeof OWNED_KINDS)[number]['table']): OwnerLookup {
+function ownerByCanonical(table: OwnedTable): OwnerLookup {
   return async (db, organizationId, canonicals) => {
     const row = await db
       .selectFrom(table)
@@ -26,6 +26,26 @@ function ownerByCanonical(table: (typeof OWNED_KINDS)[number]['table']): OwnerLo
       .executeTakeFirst();
     return row?.owner_user_id ?? null;
   };
+}
+
+type OwnedTable = (typeof OWNED_KINDS)[number]['table'];
+
+/**
+ * Ids of the organization's rows in an owned table that `visible` accepts: lists narrow to these for
+ * callers who may not see the whole collection (scoped rules, or ownership alone).
+ */
+export async function visibleOwnedIds(
+  db: DbHandle,
+  table: OwnedTable,
+  organizationId: number,
+  visible: (row: { canonical: string; owner_user_id: number | null }) => boolean,
+): Promise<number[]> {
+  const rows = await db
+    .selectFrom(table)
+    .select(['id', 'canonical', 'owner_user_id'])
+    .where('organization_id', '=', organizationId)
+    .execute();
+  return rows.filter(visible).map((row) => row.id);
 }
 
 /**

@@ -9,6 +9,7 @@ import { applyOrder, canSeeAll, containsText, NOTHING } from '../members/listing
 import { ownerAfterUpdate, ownerInBody } from '../members/owners.js';
 import { findRolesByCanonical, type RoleWithRules } from '../members/repo.js';
 import { demandRoleGrantable } from '../members/service.js';
+import { visibleOwnedIds } from '../organizations/owners.js';
 import { presentTeams, type TeamView } from './present.js';
 import { findTeam, replaceTeamRoles, type TeamRow, teamCanonicalTaken, teamQuery, teamRoles } from './repo.js';
 
@@ -50,14 +51,9 @@ export async function listTeams(
   const orgId = access.organization.id;
   let query = teamQuery(db, orgId);
   if (!canSeeAll(access, 'organization:team')) {
-    const all = await db
-      .selectFrom('teams')
-      .select(['id', 'canonical', 'owner_user_id'])
-      .where('organization_id', '=', orgId)
-      .execute();
-    const ids = all
-      .filter((t) => access.can('organization:team:read', [t.canonical], t.owner_user_id))
-      .map((t) => t.id);
+    const ids = await visibleOwnedIds(db, 'teams', orgId, (t) =>
+      access.can('organization:team:read', [t.canonical], t.owner_user_id),
+    );
     query = ids.length > 0 ? query.where('teams.id', 'in', ids) : query.where(NOTHING);
   }
   if (filters.team_name !== undefined) query = query.where(containsText('teams.name', filters.team_name));
