@@ -1,5 +1,5 @@
 import type { Access } from '../../platform/authz/access.js';
-import { globMatches } from '../../platform/authz/glob.js';
+import { globMatches, globProblem } from '../../platform/authz/glob.js';
 import { actionGlobMatchesSomething, isKnownAction } from '../../platform/authz/policies.js';
 import { type RuleSpec, rulesCover } from '../../platform/authz/rules.js';
 import { CANONICAL, canonicalFromName } from '../../platform/canonical.js';
@@ -36,6 +36,7 @@ export function validateKeyRules(organizationCanonical: string, rules: readonly 
     const action = rule.action;
     const knownOrGlob =
       action.length <= LIMITS.glob &&
+      globProblem(action) === undefined &&
       (isKnownAction(action) || (action.includes('*') && actionGlobMatchesSomething(action, globMatches)));
     if (!knownOrGlob) {
       throw unprocessable(`${where}.action: '${action}' is not a known action code nor a glob matching one`);
@@ -45,6 +46,8 @@ export function validateKeyRules(organizationCanonical: string, rules: readonly 
       throw unprocessable(`${where}.resources: at most ${LIMITS.resources} resources per rule`);
     }
     resources.forEach((resource, r) => {
+      const tooComplex = globProblem(resource);
+      if (tooComplex) throw unprocessable(`${where}.resources[${r}]: the resource ${tooComplex}`);
       const segments = resource.split(':');
       const shaped =
         resource.length <= LIMITS.glob &&

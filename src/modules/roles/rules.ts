@@ -1,4 +1,4 @@
-import { globMatches } from '../../platform/authz/glob.js';
+import { globMatches, globProblem } from '../../platform/authz/glob.js';
 import { actionGlobMatchesSomething, isKnownAction } from '../../platform/authz/policies.js';
 import type { RuleSpec } from '../../platform/authz/rules.js';
 import { unprocessable } from '../../platform/errors.js';
@@ -20,6 +20,8 @@ const CANONICAL_GLOB = /^[a-z0-9_*-]+$/;
 /** Why an action is refused, or undefined when it is a known code or a glob over at least one. */
 export function actionProblem(action: string): string | undefined {
   if (action.includes('*')) {
+    const shape = globProblem(action);
+    if (shape) return shape;
     return actionGlobMatchesSomething(action, globMatches) ? undefined : 'matches no known action code';
   }
   return isKnownAction(action) ? undefined : 'is not a known action code';
@@ -32,6 +34,8 @@ export function actionProblem(action: string): string | undefined {
  */
 export function resourceProblem(resource: string, organization: string): string | undefined {
   if (resource.length > MAX_RESOURCE_LENGTH) return `is longer than ${MAX_RESOURCE_LENGTH} characters`;
+  const shape = globProblem(resource);
+  if (shape) return shape;
   const segments = resource.split(':');
   if (segments[0] !== 'organization' || segments[1] !== organization) {
     return `must start with 'organization:${organization}'`;

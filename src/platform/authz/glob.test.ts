@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { globMatches } from './glob.js';
+import { globMatches, globProblem } from './glob.js';
 
 describe('colon-path globs', () => {
   const cases: Array<[string, string, boolean]> = [
@@ -29,4 +29,45 @@ describe('colon-path globs', () => {
       assert.equal(globMatches(pattern, value), expected);
     });
   }
+});
+
+describe('colon-path globs against hostile patterns', () => {
+  const budgetMs = 100;
+  const timed = (pattern: string, value: string) => {
+    const start = performance.now();
+    const result = globMatches(pattern, value);
+    return { result, ms: performance.now() - start };
+  };
+
+  it('25 wildcards inside one segment do not backtrack', () => {
+    const pattern = `organization:o:team:${'*a'.repeat(25)}*b`;
+    const { result, ms } = timed(pattern, `organization:o:team:${'a'.repeat(10_000)}`);
+    assert.equal(result, false);
+    assert.ok(ms < budgetMs, `took ${ms.toFixed(1)} ms`);
+  });
+
+  it('many ** segments over a long path do not backtrack', () => {
+    const pattern = `${'**:a:'.repeat(12)}b`;
+    const value = Array.from({ length: 2_000 }, () => 'a').join(':');
+    const { result, ms } = timed(pattern, value);
+    assert.equal(result, false);
+    assert.ok(ms < budgetMs, `took ${ms.toFixed(1)} ms`);
+  });
+
+  it('still matches when the hostile pattern fits', () => {
+    assert.equal(globMatches(`x:${'*a'.repeat(25)}*b`, `x:${'a'.repeat(30)}b`), true);
+    assert.equal(globMatches('a:**:b:**:c', 'a:x:b:y:z:c'), true);
+    assert.equal(globMatches('a:**:b:**:c', 'a:x:c:y:b'), false);
+    assert.equal(globMatches('a*b*c', 'abbc'), true);
+    assert.equal(globMatches('a*b*c', 'acb'), false);
+    assert.equal(globMatches('a*a', 'a'), false);
+    assert.equal(globMatches('*:*', 'a:b'), true);
+    assert.equal(globMatches('*:*', 'a:b:c'), false);
+  });
+
+  it('globProblem bounds length and wildcards', () => {
+    assert.equal(globProblem('organization:o:team:*'), undefined);
+    assert.match(globProblem(`organization:o:team:${'*a'.repeat(17)}`) ?? '', /more than 16 '\*'/);
+    assert.match(globProblem(`organization:o:team:${'a'.repeat(600)}`) ?? '', /longer than 500/);
+  });
 });

@@ -1,6 +1,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import fastJson from 'fast-json-stringify';
+import { ajvLinearRegExp } from '../text/linear-regexp.js';
 import type { Contract, JsonSchema } from './contract.js';
 
 /**
@@ -221,6 +222,8 @@ export function createSchemaCompiler(contract: Contract): SchemaCompiler {
       unicodeRegExp: false,
       validateFormats: true,
       discriminator: false,
+      // Contract patterns run on input before authorization: a linear-time engine, never backtracking.
+      code: { regExp: ajvLinearRegExp },
     });
     addContractFormats(ajv);
     ajv.addSchema(strict);
