@@ -36,6 +36,28 @@ describe('the auth cache never outlives a change', () => {
         assert.equal(demote.status, 200, demote.text);
         assert.equal((await server.request('POST', teams, { token, body })).status, 403);
       });
+
+      it('a revoked API key fails on the very next request, though keys are served from the cache', async () => {
+        const { org, token: adminToken } = await tenant(server);
+        const keys = `/organizations/${org.canonical}/api_keys`;
+        const created = await server.request('POST', keys, {
+          token: adminToken,
+          body: { name: 'cached key', rules: [{ action: 'organization:**', effect: 'allow' }] },
+        });
+        const key = created.body.data.token;
+        const teams = `/organizations/${org.canonical}/teams`;
+        assert.equal((await server.request('GET', teams, { token: key })).status, 200);
+        // A write that changes no access keeps the cache warm; the key keeps working.
+        const team = await server.request('POST', teams, {
+          token: adminToken,
+          body: { name: 'Warm cache', roles_canonical: ['organization-member'] },
+        });
+        assert.equal(team.status, 200, team.text);
+        assert.equal((await server.request('GET', teams, { token: key })).status, 200);
+        const revoked = await server.request('DELETE', `${keys}/cached-key`, { token: adminToken });
+        assert.equal(revoked.status, 204, revoked.text);
+        assert.equal((await server.request('GET', teams, { token: key })).status, 401);
+      });
     });
   }
 
@@ -72,6 +94,24 @@ describe('the auth cache never outlives a change', () => {
         });
         assert.equal(removed.status, 204, removed.text);
         await eventually(async () => (await second.request('GET', path, { token })).status === 404, 'access revoked');
+      });
+
+      it('an API key revoked on one replica fails on the other', async () => {
+        const { org, token: adminToken } = await tenant(first);
+        const keys = `/organizations/${org.canonical}/api_keys`;
+        const created = await first.request('POST', keys, {
+          token: adminToken,
+          body: { name: 'replica key', rules: [{ action: 'organization:**', effect: 'allow' }] },
+        });
+        const key = created.body.data.token;
+        const path = `/organizations/${org.canonical}/teams`;
+        await eventually(async () => (await second.request('GET', path, { token: key })).status === 200, 'key works');
+        await second.request('GET', path, { token: key });
+        const revoked = await first.request('DELETE', `${keys}/replica-key`, { token: adminToken });
+        assert.equal(revoked.status, 204, revoked.text);
+        const start = Date.now();
+        await eventually(async () => (await second.request('GET', path, { token: key })).status === 401, 'key refused');
+        assert.ok(Date.now() - start < 1000, `refused after ${Date.now() - start} ms`);
       });
     });
   }

@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { RuleSpec } from '../../platform/authz/rules.js';
 import type { DbHandle } from '../../platform/db/database.js';
+import { prepared } from '../../platform/db/prepared.js';
 import type { ApiKeysTable } from '../../platform/db/schema.js';
 import { OWNER_COLUMNS, type OwnerColumns } from '../users/present.js';
 
@@ -127,8 +128,8 @@ export async function userOfMembership(db: DbHandle, organizationId: number, mem
 }
 
 /** What the token resolver needs, found by the token's public prefix. */
-export function keyByPrefix(db: DbHandle, prefix: string) {
-  return db
+const byPrefix = prepared((db, p: { prefix: string }) =>
+  db
     .selectFrom('api_keys')
     .leftJoin('users as owner', 'owner.id', 'api_keys.owner_user_id')
     .select([
@@ -140,8 +141,11 @@ export function keyByPrefix(db: DbHandle, prefix: string) {
       'api_keys.last_used_at',
       'owner.username as owner_username',
     ])
-    .where('api_keys.prefix', '=', prefix)
-    .executeTakeFirst();
+    .where('api_keys.prefix', '=', p.prefix),
+);
+
+export function keyByPrefix(db: DbHandle, prefix: string) {
+  return byPrefix.first(db, { prefix });
 }
 
 /** Conditional, so concurrent requests (or replicas) write at most once per interval. */

@@ -33,6 +33,7 @@ export function apiKeysModule(deps: ModuleDeps): Module {
   deps.authenticator.use(apiKeyTokenResolver(deps.database.db, deps.log));
   return {
     name: 'api-keys',
+    accessWrites: 'all',
     operations: {
       getAPIKeys: {
         permission: { action: 'organization:api_key:list' },

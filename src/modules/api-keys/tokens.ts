@@ -41,10 +41,12 @@ export function prefixOf(token: string): string | undefined {
 }
 
 /**
- * Resolves API key tokens to an actor acting for the key's organization. The key is read on every
- * request (it is never cached), so a deleted key stops working on the very next one and its use is
- * recorded. Which operations accept keys is the registrar's rule (organization paths, public
- * operations, and those declaring `allowApiKeys`).
+ * Resolves API key tokens to an actor acting for the key's organization. The authenticator keeps the
+ * actor in the auth cache, which every write clears (on every replica): a deleted or changed key, or
+ * a key whose owner left, fails on the very next request. Use is recorded when the key is read, so
+ * `last_used` is as coarse as the cache's lifetime plus LAST_USED_INTERVAL_SECONDS. Which operations
+ * accept keys is the registrar's rule (organization paths, public operations, and those declaring
+ * `allowApiKeys`).
  */
 export function apiKeyTokenResolver(db: DbHandle, log?: FastifyBaseLogger): TokenResolver {
   return async ({ token }, request) => {
@@ -67,6 +69,7 @@ export function apiKeyTokenResolver(db: DbHandle, log?: FastifyBaseLogger): Toke
       username: key.owner_username ?? null,
       apiKeyId: key.id,
       organizationId: key.organization_id,
+      validUntil: Number.POSITIVE_INFINITY,
     };
     return actor;
   };

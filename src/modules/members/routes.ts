@@ -68,5 +68,5 @@ export function membersModule({ mailer, config }: ModuleDeps): Module {
         pendingInvitation(ctx.db, ctx.params.verification_token),
     },
   };
-  return { name: 'members', operations };
+  return { name: 'members', operations, accessWrites: 'all' };
 }

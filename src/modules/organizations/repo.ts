@@ -4,17 +4,17 @@ import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import type { OrganizationsTable } from '../../platform/db/schema.js';
 import type { Actor } from '../../platform/http/auth.js';
-import type { OrderBy } from '../../platform/http/ordering.js';
+import { type OrderBy, sortableFields } from '../../platform/http/ordering.js';
 import { accepted, MEMBER_USER_COLUMNS } from '../members/repo.js';
 
 export type OrgRow = Selectable<OrganizationsTable>;
 
 /** Wire field -> column for `order_by` on organization lists. */
-export const ORG_SORTABLE = {
+export const ORG_SORTABLE = sortableFields('organization', {
   name: 'organizations.name',
   canonical: 'organizations.canonical',
   created_at: 'organizations.created_at',
-};
+});
 
 export interface OrgFilters {
   /** Case-insensitive substring of the name. */

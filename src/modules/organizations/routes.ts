@@ -33,6 +33,7 @@ export function organizationsModule({ log }: ModuleDeps): Module {
 
   return {
     name: 'organizations',
+    accessWrites: 'all',
     operations: {
       getOrgs: {
         // A key lists the organizations it reaches: its own and their descendants.

@@ -29,7 +29,8 @@ export const SUMMARY_COUNTERS: Record<keyof Summary, Counter> = {
     count(db.selectFrom('roles').where('roles.organization_id', '=', organizationId)),
   projects: none,
   pipelines: none,
-  credentials: none,
+  credentials: async (db, organizationId) =>
+    count(db.selectFrom('credentials').where('credentials.organization_id', '=', organizationId)),
   config_repositories: none,
   service_catalog_sources: none,
   service_catalogs: none,

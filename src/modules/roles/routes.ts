@@ -17,6 +17,7 @@ const target = (canonical: string) => `role:${canonical}`;
 export function rolesModule(_deps: ModuleDeps): Module {
   return {
     name: 'roles',
+    accessWrites: 'all',
     operations: {
       getRoles: {
         permission: { action: 'organization:role:list' },

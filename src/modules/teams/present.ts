@@ -1,15 +1,14 @@
 import type { components } from '../../generated/contract.js';
 import { isSet } from '../../platform/db/columns.js';
-import type { DbHandle } from '../../platform/db/database.js';
 import { compact } from '../members/present.js';
+import type { RoleWithRules } from '../members/repo.js';
 import { presentRole } from '../roles/present.js';
 import { presentOwner } from '../users/present.js';
-import { memberPreviews, type TeamMemberPreviewRow, type TeamMemberRow, type TeamRow, teamRoles } from './repo.js';
+import type { TeamMemberRow, TeamRelations, TeamRow } from './repo.js';
 
 export type TeamView = components['schemas']['Team'];
+type RoleView = components['schemas']['Role'];
 export type MemberTeamView = components['schemas']['MemberTeam'];
-
-export const MEMBERS_PREVIEW_SIZE = 6;
 
 /** MemberTeam: `id` is the organization membership id (the same id as in getOrgMembers). */
 export function presentTeamMember(row: TeamMemberRow): MemberTeamView {
@@ -28,37 +27,36 @@ export function presentTeamMember(row: TeamMemberRow): MemberTeamView {
   });
 }
 
-/**
- * Presents a page of teams with a fixed number of queries whatever the page size: team roles, the
- * roles' rules, and member previews with counts.
- */
-export async function presentTeams(db: DbHandle, organizationId: number, rows: TeamRow[]): Promise<TeamView[]> {
-  const teamIds = rows.map((r) => r.id);
-  const [{ byTeam: roleIdsByTeam, roles }, previews] = await Promise.all([
-    teamRoles(db, teamIds),
-    memberPreviews(db, organizationId, teamIds, MEMBERS_PREVIEW_SIZE),
-  ]);
-  const previewsByTeam = new Map<number, TeamMemberPreviewRow[]>();
-  for (const p of previews) {
-    const list = previewsByTeam.get(p.team_id) ?? [];
-    list.push(p);
-    previewsByTeam.set(p.team_id, list);
-  }
-  return rows.map((row) => {
-    const members = previewsByTeam.get(row.id) ?? [];
-    return compact({
-      id: row.id,
-      canonical: row.canonical,
-      name: row.name,
-      owner: presentOwner(row),
-      roles: (roleIdsByTeam.get(row.id) ?? []).flatMap((id) => {
-        const role = roles.get(id);
-        return role ? [presentRole(role)] : [];
-      }),
-      member_count: members[0]?.member_count ?? 0,
-      members_preview: members.map(presentTeamMember),
-      created_at: row.created_at,
-      updated_at: row.updated_at,
-    });
+/** Teams as the wire shows them, from their rows and relations (see loadTeamRelations). */
+export function presentTeams(rows: readonly TeamRow[], relations: TeamRelations): TeamView[] {
+  // Teams of a page often share roles: each role object is presented once.
+  const presented = new Map<RoleWithRules, RoleView>();
+  const present = (role: RoleWithRules) => {
+    let view = presented.get(role);
+    if (!view) {
+      view = presentRole(role);
+      presented.set(role, view);
+    }
+    return view;
+  };
+  return rows.map((row) => presentTeam(row, relations, present));
+}
+
+export function presentTeam(
+  row: TeamRow,
+  relations: TeamRelations,
+  present: (role: RoleWithRules) => RoleView = presentRole,
+): TeamView {
+  const members = relations.previews.get(row.id) ?? [];
+  return compact({
+    id: row.id,
+    canonical: row.canonical,
+    name: row.name,
+    owner: presentOwner(row),
+    roles: (relations.roles.get(row.id) ?? []).map((role) => present(role)),
+    member_count: members[0]?.member_count ?? 0,
+    members_preview: members.map(presentTeamMember),
+    created_at: row.created_at,
+    updated_at: row.updated_at,
   });
 }

@@ -6,7 +6,7 @@ import {
   createTeam,
   deleteTeam,
   listTeams,
-  presentTeam,
+  readTeam,
   TEAM_SORTABLE,
   type TeamFilters,
   teamNotFound,
@@ -41,7 +41,7 @@ export function teamsModule(_deps: ModuleDeps): Module {
     },
     getTeam: {
       permission: onTeam('organization:team:read'),
-      handler: async (ctx: Ctx) => presentTeam(ctx.db, ctx.access!.organization.id, await requireTeam(ctx)),
+      handler: async (ctx: Ctx) => readTeam(ctx.db, ctx.access!.organization.id, await requireTeam(ctx)),
     },
     updateTeam: {
       permission: onTeam('organization:team:update'),
@@ -86,5 +86,9 @@ export function teamsModule(_deps: ModuleDeps): Module {
       },
     },
   };
-  return { name: 'teams', operations };
+  return {
+    name: 'teams',
+    operations,
+    accessWrites: ['updateTeam', 'deleteTeam', 'assignMemberToTeam', 'unassignMemberFromTeam'],
+  };
 }

@@ -3,15 +3,23 @@ import { canonicalFromName } from '../../platform/canonical.js';
 import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { conflict, notFound, unprocessable } from '../../platform/errors.js';
-import type { OrderBy } from '../../platform/http/ordering.js';
+import { type OrderBy, sortableFields } from '../../platform/http/ordering.js';
 import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
 import { applyOrder, canSeeAll, containsText, NOTHING } from '../members/listing.js';
 import { ownerAfterUpdate, ownerInBody } from '../members/owners.js';
 import { findRolesByCanonical, type RoleWithRules } from '../members/repo.js';
 import { demandRoleGrantable } from '../members/service.js';
 import { visibleOwnedIds } from '../organizations/owners.js';
-import { presentTeams, type TeamView } from './present.js';
-import { findTeam, replaceTeamRoles, type TeamRow, teamCanonicalTaken, teamQuery, teamRoles } from './repo.js';
+import { presentTeam, presentTeams, type TeamView } from './present.js';
+import {
+  findTeam,
+  loadTeamRelations,
+  replaceTeamRoles,
+  type TeamRow,
+  teamCanonicalTaken,
+  teamQuery,
+  teamRoles,
+} from './repo.js';
 
 export interface TeamFilters {
   team_name?: string;
@@ -20,15 +28,13 @@ export interface TeamFilters {
   member_id?: number;
 }
 
-export const TEAM_SORTABLE = {
+export const TEAM_SORTABLE = sortableFields('team', {
   id: 'teams.id',
   name: 'teams.name',
-  team_name: 'teams.name',
   canonical: 'teams.canonical',
   created_at: 'teams.created_at',
-  team_created_at: 'teams.created_at',
   updated_at: 'teams.updated_at',
-};
+});
 
 export interface TeamInput {
   name: string;
@@ -73,12 +79,12 @@ export async function listTeams(
     );
   }
   const page = await fetchPage(applyOrder(query, orderBy, 'teams.id'), paging);
-  return new Page(await presentTeams(db, orgId, page.items), page.total, page.paging);
+  return new Page(presentTeams(page.items, await loadTeamRelations(db, orgId, page.items)), page.total, page.paging);
 }
 
-export async function presentTeam(db: DbHandle, organizationId: number, row: TeamRow): Promise<TeamView> {
-  const [team] = await presentTeams(db, organizationId, [row]);
-  return team;
+/** One team as the wire shows it: its row and its relations (roles with rules, member preview). */
+export async function readTeam(db: DbHandle, organizationId: number, row: TeamRow): Promise<TeamView> {
+  return presentTeam(row, await loadTeamRelations(db, organizationId, [row]));
 }
 
 /** Roles named in a body: at least one, all existing in the organization (422 naming the missing). */
@@ -128,7 +134,7 @@ export async function createTeam(db: DbHandle, access: Access, input: TeamInput)
     team.id,
     roles.map((r) => r.role.id),
   );
-  return presentTeam(db, orgId, (await findTeam(db, orgId, canonical))!);
+  return readTeam(db, orgId, (await findTeam(db, orgId, canonical))!);
 }
 
 export async function updateTeam(db: DbHandle, access: Access, team: TeamRow, input: TeamInput): Promise<TeamView> {
@@ -136,7 +142,7 @@ export async function updateTeam(db: DbHandle, access: Access, team: TeamRow, in
   const canonical = input.canonical ?? team.canonical;
   const roles = await rolesInBody(db, access, input.roles_canonical);
   // Roles the team already has were granted before; only new ones need the caller to hold them.
-  const current = new Set((await teamRoles(db, [team.id])).byTeam.get(team.id));
+  const current = new Set(((await teamRoles(db, [team.id])).get(team.id) ?? []).map((r) => r.role.id));
   for (const role of roles) if (!current.has(role.role.id)) demandRoleGrantable(access, role);
 
   const ownerId = await ownerAfterUpdate(db, access, team.owner_user_id, input.owner, `team '${team.canonical}'`);
@@ -151,7 +157,7 @@ export async function updateTeam(db: DbHandle, access: Access, team: TeamRow, in
     team.id,
     roles.map((r) => r.role.id),
   );
-  return presentTeam(db, orgId, (await findTeam(db, orgId, canonical))!);
+  return readTeam(db, orgId, (await findTeam(db, orgId, canonical))!);
 }
 
 export async function deleteTeam(db: DbHandle, team: TeamRow): Promise<void> {

@@ -56,8 +56,7 @@ export async function assignTeamMember(
   if (!member) {
     throw unprocessable(`username: '${username}' is not a member of organization '${access.organization.canonical}'`);
   }
-  const { roles } = await teamRoles(db, [team.id]);
-  for (const role of roles.values()) demandRoleGrantable(access, role);
+  for (const role of (await teamRoles(db, [team.id])).get(team.id) ?? []) demandRoleGrantable(access, role);
   const already = await db
     .selectFrom('team_members')
     .select('user_id')

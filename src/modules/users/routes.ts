@@ -59,6 +59,7 @@ export function usersModule(deps: ModuleDeps): Module {
 
   return {
     name: 'users',
+    accessWrites: 'all',
     operations: {
       signUp: { handler: (ctx) => signUp(env, ctx.body, call(ctx)) },
       emailVerificationResend: { handler: (ctx) => resendVerification(env, ctx.body.email, call(ctx)) },

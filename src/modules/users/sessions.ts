@@ -1,5 +1,6 @@
 import { type JwtSigner, looksLikeJwt } from '../../platform/crypto/jwt.js';
 import type { DbHandle } from '../../platform/db/database.js';
+import { prepared } from '../../platform/db/prepared.js';
 import type { Actor, TokenResolver } from '../../platform/http/auth.js';
 
 export interface SessionUser {
@@ -37,6 +38,13 @@ export function issueSessionToken(
   );
 }
 
+const sessionUser = prepared((db, p: { id: number }) =>
+  db.selectFrom('users').select(['id', 'username', 'token_version']).where('id', '=', p.id),
+);
+const organizationId$ = prepared((db, p: { canonical: string }) =>
+  db.selectFrom('organizations').select('id').where('canonical', '=', p.canonical),
+);
+
 /**
  * Resolves session tokens. The user is read on every request, so a deleted account or a changed
  * password (which bumps token_version) ends every older session at once.
@@ -48,19 +56,11 @@ export function sessionTokenResolver(db: DbHandle, signer: JwtSigner): TokenReso
     if (!claims) return undefined;
     const userId = Number(claims.sub);
     if (!Number.isSafeInteger(userId)) return undefined;
-    const user = await db
-      .selectFrom('users')
-      .select(['id', 'username', 'token_version'])
-      .where('id', '=', userId)
-      .executeTakeFirst();
+    const user = await sessionUser.first(db, { id: userId });
     if (!user || user.token_version !== claims.ver) return undefined;
     let organizationId: number | null = null;
     if (claims.org) {
-      const org = await db
-        .selectFrom('organizations')
-        .select('id')
-        .where('canonical', '=', claims.org)
-        .executeTakeFirst();
+      const org = await organizationId$.first(db, { canonical: claims.org });
       if (!org) return undefined;
       organizationId = org.id;
     }

@@ -35,8 +35,8 @@ export class Authenticator {
   async authenticate(request: FastifyRequest): Promise<Actor> {
     const token = presentedToken(request);
     if (!token) throw unauthorized('authentication required: send a token as "Authorization: Bearer <token>"');
-    // Only accepted credentials with a known expiry (session tokens) are remembered; a new token works at
-    // once, a bad one is re-checked, and API keys are read on every request so their use is recorded.
+    // Only accepted credentials are remembered (a new token works at once, a bad one is re-checked),
+    // until their expiry at the latest; every write clears the cache, so a revoked one fails next time.
     const key = this.cache ? `token:${sha256(token.token)}` : '';
     const cached = this.cache?.get<Actor>(key);
     if (cached) return cached;

@@ -87,6 +87,13 @@ export type OperationTable = Record<string, OperationSpec<any>>;
 export interface Module {
   name: string;
   operations: OperationTable;
+  /**
+   * Writes that can change who may do what (accounts, memberships, roles, teams' members and roles, API
+   * keys): when one finishes, resolved tokens and access are dropped from the auth cache on every
+   * replica. Other writes (creating a team, a credential) leave the cache warm. `'all'` for a module
+   * whose every write can.
+   */
+  accessWrites?: 'all' | readonly string[];
 }
 
 /** Checks a permission; throws Forbidden/NotFound. Supplied by the authorization layer. */

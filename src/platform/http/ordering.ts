@@ -29,3 +29,16 @@ export function parseOrderBy(raw: unknown, sortable: Record<string, string> | un
     return { column, direction };
   });
 }
+
+/**
+ * The `order_by` fields of a list of `entity`: each field also answers to `<entity>_<field>`, the name
+ * clients use for the listed object's own fields (`organization_canonical:asc` on getChildren). Other
+ * names stay unknown (400).
+ */
+export function sortableFields(entity: string, fields: Record<string, string>): Record<string, string> {
+  const all: Record<string, string> = { ...fields };
+  for (const [field, column] of Object.entries(fields)) {
+    if (!field.startsWith(`${entity}_`)) all[`${entity}_${field}`] ??= column;
+  }
+  return all;
+}

@@ -17,8 +17,8 @@ export interface RegistrarDeps {
   authenticator: Authenticator;
   authorizer?: Authorizer;
   audit?: AuditWriter;
-  /** Called when a write request (anything but GET/HEAD) has finished, committed or not. */
-  onWrite?: () => void;
+  /** Called when a write that can change access (Module.accessWrites) has finished, committed or not. */
+  onAccessWrite?: () => void;
 }
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
@@ -115,7 +115,15 @@ function check(validate: ValidateFunction, value: unknown, location: string): vo
 /** Registers every contract operation; modules supply the entries they implement. */
 export function registerOperations(app: FastifyInstance, modules: Module[], deps: RegistrarDeps): void {
   const specs = new Map<string, OperationSpec>();
+  const accessWrites = new Set<string>();
   for (const module of modules) {
+    const declared = module.accessWrites === 'all' ? Object.keys(module.operations) : (module.accessWrites ?? []);
+    for (const operationId of declared) {
+      if (!module.operations[operationId]) {
+        throw new Error(`module ${module.name}: accessWrites names '${operationId}', which it does not implement`);
+      }
+      accessWrites.add(operationId);
+    }
     for (const [operationId, spec] of Object.entries(module.operations)) {
       if (!deps.contract.byId.has(operationId)) {
         throw new Error(`module ${module.name}: '${operationId}' is not an operation of the contract`);
@@ -129,7 +137,7 @@ export function registerOperations(app: FastifyInstance, modules: Module[], deps
   for (const op of deps.contract.operations) {
     const spec = specs.get(op.operationId);
     const compiled = compileOperation(op, deps.compiler, spec?.extraQuery, spec?.listItems);
-    const handler = buildHandler(op, spec, compiled, deps);
+    const handler = buildHandler(op, spec, compiled, deps, accessWrites.has(op.operationId));
     app.route({ method: op.method, url: op.routePath, handler, config: { operationId: op.operationId } });
   }
 }
@@ -156,6 +164,7 @@ function buildHandler(
   spec: OperationSpec | undefined,
   compiled: ReturnType<typeof compileOperation>,
   deps: RegistrarDeps,
+  changesAccess: boolean,
 ) {
   const { authenticator, db } = deps;
   // An API key acts for its organization: outside organization paths it only serves public operations
@@ -208,13 +217,13 @@ function buildHandler(
     if (reply.sent) return reply;
     return sendResult(reply, op, compiled, result);
   };
-  if (!deps.onWrite || op.method === 'GET') return handle;
-  const onWrite = deps.onWrite;
-  return async function operationHandler(request: FastifyRequest, reply: FastifyReply) {
+  if (!deps.onAccessWrite || op.method === 'GET' || !changesAccess) return handle;
+  const onAccessWrite = deps.onAccessWrite;
+  return async function accessChangingHandler(request: FastifyRequest, reply: FastifyReply) {
     try {
       return await handle(request, reply);
     } finally {
-      onWrite();
+      onAccessWrite();
     }
   };
 }
