@@ -38,6 +38,47 @@ for (const engine of testEngines()) {
     });
     after(() => server.close());
 
+    it('every organization has the built-in vault: listed, readable, never changed or deleted (409)', async () => {
+      const fresh = await tenant(server);
+      const vaultPath = `/organizations/${fresh.org.canonical}/credentials/vault`;
+      const list = await server.request('GET', `/organizations/${fresh.org.canonical}/credentials`, {
+        token: fresh.token,
+      });
+      assert.equal(list.status, 200, list.text);
+      assert.deepEqual(
+        list.body.data.map((c: any) => [c.canonical, c.type, c.path]),
+        [['vault', 'custom', 'vault']],
+      );
+      const read = await server.request('GET', vaultPath, { token: fresh.token });
+      assert.equal(read.status, 200, read.text);
+      assert.deepEqual(read.body.data.keys, ['engine', 'sealing']);
+      assert.deepEqual(read.body.data.raw, { raw: { engine: 'gantry', sealing: 'aes-256-gcm' } });
+      const member = await createUser(server);
+      await addMember(server, fresh.org, member, 'organization-member');
+      const memberList = await server.request('GET', `/organizations/${fresh.org.canonical}/credentials`, {
+        token: sessionToken(server, member),
+      });
+      assert.deepEqual(
+        memberList.body.data.map((c: any) => c.canonical),
+        ['vault'],
+      );
+      const removed = await server.request('DELETE', `${vaultPath}?force=true`, { token: fresh.token });
+      assert.equal(removed.status, 409, removed.text);
+      assert.match(removed.body.errors[0].message, /built-in/);
+      const changed = await server.request('PUT', vaultPath, {
+        token: fresh.token,
+        body: { name: 'Mine', canonical: 'vault', type: 'custom', path: 'vault', raw: { raw: { a: 'b' } } },
+      });
+      assert.equal(changed.status, 409, changed.text);
+      assert.equal((await server.request('GET', vaultPath, { token: fresh.token })).body.data.name, 'Vault');
+      // The canonical and path are taken: a credential of the user's own cannot claim them.
+      const clash = await server.request('POST', `/organizations/${fresh.org.canonical}/credentials`, {
+        token: fresh.token,
+        body: { name: 'vault', type: 'custom', path: 'vault', raw: { raw: { a: 'b' } } },
+      });
+      assert.equal(clash.status, 409, clash.text);
+    });
+
     it('creates every type of the contract, answering raw and keys; getCredential opens the value', async () => {
       for (const type of CREDENTIAL_TYPES) {
         const raw = sampleRaw(type);

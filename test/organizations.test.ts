@@ -459,7 +459,7 @@ for (const engine of testEngines()) {
     });
 
     describe('getSummary', () => {
-      it('counts accepted members, teams and roles; other kinds are 0 until their modules exist', async () => {
+      it('counts accepted members, teams, roles and credentials; other kinds are 0 until their modules exist', async () => {
         const { org, token } = await tenant(server);
         await memberOf(org, 'organization-member');
         await memberOf(org, 'default-no-permissions');
@@ -475,6 +475,11 @@ for (const engine of testEngines()) {
             updated_at: now,
           })
           .execute();
+        const credential = await server.request('POST', `/organizations/${org.canonical}/credentials`, {
+          token,
+          body: { name: 'Deploy key', type: 'basic_auth', path: 'deploy', raw: { username: 'u', password: 'p' } },
+        });
+        assert.equal(credential.status, 200, credential.text);
         const res = await get(`/organizations/${org.canonical}/summary`, token);
         assert.equal(res.status, 200);
         assert.deepEqual(res.body.data, {
@@ -483,7 +488,8 @@ for (const engine of testEngines()) {
           roles: 5,
           projects: 0,
           pipelines: 0,
-          credentials: 0,
+          // The built-in `vault` and one made through the API.
+          credentials: 2,
           config_repositories: 0,
           service_catalog_sources: 0,
           service_catalogs: 0,
@@ -586,6 +592,19 @@ for (const engine of testEngines()) {
           ['Zulu Child'],
         );
         assert.equal(desc.body.pagination.total, 3);
+        // Clients name the listed object's own fields with its prefix; an unknown field stays a 400.
+        const byCanonical = await get(
+          `/organizations/${org.canonical}/children?order_by=organization_canonical:desc`,
+          token,
+        );
+        assert.equal(byCanonical.status, 200, byCanonical.text);
+        assert.deepEqual(
+          byCanonical.body.data.map((o: any) => o.canonical),
+          [...byCanonical.body.data.map((o: any) => o.canonical)].sort().reverse(),
+        );
+        const unknown = await get(`/organizations/${org.canonical}/children?order_by=organization_owner:asc`, token);
+        assert.equal(unknown.status, 400);
+        assert.match(unknown.body.errors[0].message, /cannot order by 'organization_owner'/);
         const filtered = await get(`/organizations/${org.canonical}/children?organization_name=mike`, token);
         assert.deepEqual(
           filtered.body.data.map((o: any) => o.name),

@@ -11,6 +11,7 @@ const CREDENTIAL_COLUMNS = [
   'credentials.path',
   'credentials.keys',
   'credentials.owner_user_id',
+  'credentials.builtin',
   'credentials.created_at',
   'credentials.updated_at',
 ] as const;

@@ -1,6 +1,7 @@
 import type { Vault } from '../../platform/crypto/sealing.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { notFound } from '../../platform/errors.js';
+import { BUILTIN_VAULT } from './builtin.js';
 import type { CredentialType, SecretFields } from './raw-fields.js';
 
 /** The sealing context binds a value to its organization and credential row: a copied ciphertext fails. */
@@ -12,8 +13,9 @@ export function sealFields(vault: Vault, organizationId: number, credentialId: n
 
 export async function openFields(
   vault: Vault,
-  row: { organization_id: number; id: number; sealed_raw: string },
+  row: { organization_id: number; id: number; sealed_raw: string; builtin: number },
 ): Promise<SecretFields> {
+  if (row.builtin === 1) return { ...BUILTIN_VAULT.fields };
   return JSON.parse(await vault.reveal(row.sealed_raw, contextOf(row.organization_id, row.id))) as SecretFields;
 }
 
@@ -29,7 +31,7 @@ export async function credentialForUse(
 ): Promise<{ canonical: string; type: CredentialType; fields: SecretFields }> {
   const row = await db
     .selectFrom('credentials')
-    .select(['id', 'organization_id', 'canonical', 'type', 'sealed_raw'])
+    .select(['id', 'organization_id', 'canonical', 'type', 'sealed_raw', 'builtin'])
     .where('organization_id', '=', organizationId)
     .where('id', '=', credentialId)
     .executeTakeFirst();

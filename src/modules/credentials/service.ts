@@ -8,6 +8,7 @@ import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
 import { canSeeAll, NOTHING } from '../members/listing.js';
 import { ownerAfterUpdate, ownerInBody } from '../members/owners.js';
 import { visibleOwnedIds } from '../organizations/owners.js';
+import { demandNotBuiltin } from './builtin.js';
 import { type CredentialView, presentCredential } from './present.js';
 import { type CredentialRaw, type CredentialType, secretFieldsFor } from './raw-fields.js';
 import {
@@ -118,6 +119,7 @@ export async function updateCredential(
   current: SealedCredentialRow,
   input: CredentialInput,
 ): Promise<CredentialView> {
+  demandNotBuiltin(current, 'change');
   const orgId = access.organization.id;
   const { name, canonical, path, fields, keys } = checkedInput(input);
   await demandFree(db, access, canonical, path, current.id);
@@ -152,6 +154,7 @@ export async function updateCredential(
  * without a credential (they fail clearly when used) rather than deleted.
  */
 export async function deleteCredential(db: DbHandle, row: CredentialRow, force: boolean): Promise<void> {
+  demandNotBuiltin(row, 'delete');
   const uses = await backendsUsing(db, [row.id]);
   if (uses.length > 0 && !force) {
     throw conflict(

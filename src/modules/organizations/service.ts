@@ -8,6 +8,7 @@ import { conflict, forbidden, notFound, unprocessable } from '../../platform/err
 import type { Actor } from '../../platform/http/auth.js';
 import type { OrderBy } from '../../platform/http/ordering.js';
 import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
+import { insertBuiltinVault } from '../credentials/builtin.js';
 import { insertAcceptedMember } from '../members/repo.js';
 import { rulesOf } from '../roles/repo.js';
 import type { RoleView } from '../roles/service.js';
@@ -81,6 +82,7 @@ export async function createOrganization(db: DbHandle, input: NewOrganizationInp
     }
   }
 
+  await insertBuiltinVault(db, org.id);
   if (input.adminUserId !== null) {
     await insertAcceptedMember(db, { organizationId: org.id, userId: input.adminUserId, roleId: adminRoleId });
   }

@@ -3,6 +3,7 @@ import * as m0001 from './migrations/0001_instance.js';
 import * as m0002 from './migrations/0002_identity.js';
 import * as m0003 from './migrations/0003_data_keys.js';
 import * as m0004 from './migrations/0004_credentials.js';
+import * as m0005 from './migrations/0005_builtin_vault.js';
 
 /**
  * Forward-only migrations, in order. Kysely's migrator takes a lock (a lock row inside a transaction),
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002_identity': m0002,
   '0003_data_keys': m0003,
   '0004_credentials': m0004,
+  '0005_builtin_vault': m0005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

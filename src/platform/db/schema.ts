@@ -212,6 +212,8 @@ export interface CredentialsTable {
   /** The raw fields as JSON, sealed (platform/crypto/sealing.ts) with the credential's record context. */
   sealed_raw: string;
   owner_user_id: number | null;
+  /** 1 for the organization's built-in `vault` credential: nothing sealed, never changed or deleted. */
+  builtin: Generated<number>;
   created_at: number;
   updated_at: number;
 }
