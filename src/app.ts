@@ -69,17 +69,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     return503OnClosing: true,
-    trustProxy: config.trustProxy,
+    // A hop count trusts that many proxies in front of the server (as proxy-addr counts them).
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? (_address: string, hop: number) => hop < (config.trustProxy as number)
+        : config.trustProxy,
+    // A client must send its whole request within this time (slow-client protection).
+    requestTimeout: config.requestTimeoutMs,
   });
 
   app.decorate('logger', log);
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    // Answers are data, never something a browser should guess a type for or frame.
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-frame-options', 'DENY');
     done();
   });
   const logRequests = ['info', 'debug', 'trace'].includes(log.level);
   installErrorHandling(app, log);
-  const recordMetrics = installMetrics(app);
+  const recordMetrics = installMetrics(app, config.metricsToken);
   // One hook for both: each hook Fastify runs per request has a cost of its own.
   app.addHook('onResponse', (request, reply, done) => {
     recordMetrics(request, reply);

@@ -21,8 +21,16 @@ export interface Config {
   publicUrl: string | undefined;
   /** Token signing secret; when unset, a key file in the data directory is created and used. */
   jwtSecret: string | undefined;
-  /** Behind a reverse proxy: take the client address from X-Forwarded-For (rate limits per IP need it). */
-  trustProxy: boolean;
+  /**
+   * Behind reverse proxies: how many hops of X-Forwarded-For to trust, or which proxy addresses
+   * (comma-separated addresses or CIDRs); false trusts none. Never "every hop": a client could then
+   * choose its own address and escape per-IP rate limits.
+   */
+  trustProxy: false | number | string;
+  /** Longest time a client may take to send a whole request, in ms (slow-client protection). */
+  requestTimeoutMs: number;
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
   /** Lifetime of session tokens, in seconds. */
   sessionTtlSeconds: number;
   smtpUrl: string | undefined;
@@ -76,6 +84,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     'GANTRY_GCP_TOKEN_URL',
     'GANTRY_GCP_BIGQUERY_URL',
     'GANTRY_AWS_CLOUDWATCH_LOGS_ENDPOINT',
+    'GANTRY_REQUEST_TIMEOUT_MS',
+    'GANTRY_METRICS_TOKEN',
   ]);
   for (const name of Object.keys(env)) {
     if (name.startsWith('GANTRY_') && !known.has(name) && !name.startsWith('GANTRY_TEST_')) {
@@ -152,6 +162,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   } catch (error) {
     problems.push(`GANTRY_OUTBOUND_DENY: ${(error as Error).message}`);
   }
+  const trustProxy = parseTrustProxy(env.GANTRY_TRUST_PROXY, problems);
+  const metricsToken = env.GANTRY_METRICS_TOKEN || undefined;
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    problems.push('GANTRY_METRICS_TOKEN must be at least 16 characters');
+  }
   const httpUrl = (name: string, fallback: string | undefined): string | undefined => {
     const raw = env[name] || fallback;
     if (raw !== undefined && !/^https?:\/\/[^\s]+$/.test(raw)) problems.push(`${name} must be an http(s) URL`);
@@ -170,7 +185,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     shutdownTimeoutMs: integer('GANTRY_SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     publicUrl,
     jwtSecret,
-    trustProxy: boolean('GANTRY_TRUST_PROXY', false),
+    trustProxy,
+    requestTimeoutMs: integer('GANTRY_REQUEST_TIMEOUT_MS', 30_000, 1_000, 3_600_000),
+    metricsToken,
     sessionTtlSeconds: integer('GANTRY_SESSION_TTL', 3600, 60, 30 * 24 * 3600),
     smtpUrl,
     mailFrom: env.GANTRY_MAIL_FROM || 'Gantry <gantry@localhost>',
@@ -186,4 +203,29 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+const ADDRESS_OR_CIDR = /^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9a-f:]+)(?:\/\d{1,3})?$/i;
+
+/** GANTRY_TRUST_PROXY: unset/false, a hop count, or proxy addresses and CIDRs; never "trust all". */
+function parseTrustProxy(raw: string | undefined, problems: string[]): Config['trustProxy'] {
+  if (raw === undefined || raw === '' || /^(0|false|no|off)$/i.test(raw)) return false;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 10) problems.push(`GANTRY_TRUST_PROXY must be at most 10 hops, got ${hops}`);
+    return hops;
+  }
+  if (/^(1|true|yes|on)$/i.test(raw)) {
+    problems.push(
+      'GANTRY_TRUST_PROXY=true would trust every X-Forwarded-For hop (a client could choose its own address): give the number of proxies in front of Gantry (e.g. 1) or their addresses (e.g. 10.0.0.5,10.0.1.0/24)',
+    );
+    return false;
+  }
+  const entries = raw.split(',').map((entry) => entry.trim());
+  const bad = entries.filter((entry) => !ADDRESS_OR_CIDR.test(entry));
+  if (bad.length > 0) {
+    problems.push(`GANTRY_TRUST_PROXY: ${bad.map((b) => `'${b}'`).join(', ')} is not an address or CIDR`);
+    return false;
+  }
+  return entries.join(',');
 }

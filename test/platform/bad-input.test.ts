@@ -42,6 +42,40 @@ for (const engine of testEngines()) {
         /body\.email: must be string/,
       ));
 
+    it('NUL characters, deep nesting, long arrays and unsafe integers are a 400 naming the place', async () => {
+      const { org, token } = await tenant(server);
+      const teams = `/organizations/${org.canonical}/teams`;
+      const cases: Array<[unknown, RegExp]> = [
+        [{ name: 'nul\u0000name', roles_canonical: ['organization-member'] }, /body\.name: must not contain NUL/],
+        [
+          { name: 'Many roles', roles_canonical: Array.from({ length: 100_000 }, (_, i) => `r${i}`) },
+          /at most 1000 items/,
+        ],
+        [{ name: 'Huge', roles_canonical: ['organization-member'], owner: 2 ** 60 }, /integers must be between/],
+      ];
+      for (const [body, message] of cases) {
+        const res = await server.request('POST', teams, { token, body });
+        assert.equal(res.status, 400, res.text.slice(0, 300));
+        assert.match(res.body.errors[0].message, message);
+      }
+      // Written as text: JSON.stringify itself cannot nest 10,000 levels.
+      const deep = `${'{"d":'.repeat(10_000)}"bottom"${'}'.repeat(10_000)}`;
+      const nested = await server.request('POST', teams, {
+        raw: `{"name":"Deep","roles_canonical":[],"x":${deep}}`,
+        headers: { 'content-type': 'application/json' },
+        token,
+      });
+      assert.equal(nested.status, 400);
+      assert.match(nested.body.errors[0].message, /nested deeper than 64/);
+      const query = await server.request('GET', `${teams}?team_name=a%00b`, { token });
+      assert.equal(query.status, 400);
+      assert.match(query.body.errors[0].message, /query\.team_name: must not contain NUL/);
+      const path = await server.request('GET', `${teams}/a%00b`, { token });
+      assert.equal(path.status, 400);
+      const list = await server.request('GET', teams, { token });
+      assert.equal(list.body.pagination.total, 0, 'nothing was written');
+    });
+
     it('unknown body fields are refused, not ignored', () =>
       expectError(
         server.request('POST', LOGIN, { body: { email: 'a@example.com', password: 'long-enough', admin: true } }),

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
@@ -34,14 +34,22 @@ pg.types.setTypeParser(20, (value: string) => Number.parseInt(value, 10));
 
 export function openDatabase(url: string): DatabaseHandle {
   if (/^postgres(ql)?:\/\//.test(url)) {
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      // A request waits for a connection this long at most, then fails clearly instead of hanging.
+      connectionTimeoutMillis: 10_000,
+      // No statement, and no transaction left open by a stuck client, holds locks for long.
+      statement_timeout: 30_000,
+      idle_in_transaction_session_timeout: 60_000,
+    });
     // An idle client losing its connection must not crash the process; the pool replaces it.
     pool.on('error', () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: 'postgres', close: () => db.destroy() };
   }
   const file = url.replace(/^sqlite:(\/\/)?/, '');
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') ownerOnlyFile(file);
   const Driver = sqliteDriver();
   const sqlite = new Driver(file);
   sqlite.pragma('journal_mode = WAL');
@@ -50,6 +58,18 @@ export function openDatabase(url: string): DatabaseHandle {
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return { db, engine: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * The database holds password hashes and sealed secrets: it is created readable by its owner only (as
+ * the key files are), and SQLite gives its -wal and -shm files the database file's mode.
+ */
+function ownerOnlyFile(file: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(path) && (statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+  }
 }
 
 const STATEMENT_CACHE_SIZE = 500;

@@ -1,11 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { safeEqual, sha256 } from '../crypto/hashing.js';
+import { unauthorized } from '../errors.js';
 
 /**
  * Prometheus metrics of one app instance: request rate, errors and latency per operationId. Returns
  * the per-request recorder, which the app calls from its single onResponse hook.
  */
-export function installMetrics(app: FastifyInstance): (request: FastifyRequest, reply: FastifyReply) => void {
+export function installMetrics(
+  app: FastifyInstance,
+  token?: string,
+): (request: FastifyRequest, reply: FastifyReply) => void {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'gantry_' });
   const requests = new Counter({
@@ -53,7 +58,11 @@ export function installMetrics(app: FastifyInstance): (request: FastifyRequest, 
     timer.observe(reply.elapsedTime / 1000);
   };
 
-  app.get('/metrics', async (_request, reply) => {
+  const expected = token ? sha256(`Bearer ${token}`) : undefined;
+  app.get('/metrics', async (request, reply) => {
+    if (expected && !safeEqual(sha256(request.headers.authorization ?? ''), expected)) {
+      throw unauthorized('GET /metrics needs "Authorization: Bearer <GANTRY_METRICS_TOKEN>"');
+    }
     reply.type(registry.contentType);
     return registry.metrics();
   });

@@ -4,6 +4,7 @@ import type { Db } from '../db/database.js';
 import { AppError, badRequest, forbidden, notImplemented } from '../errors.js';
 import type { Authenticator } from './auth.js';
 import type { Contract, ContractOperation, JsonSchema } from './contract.js';
+import { checkInputLimits } from './input-limits.js';
 import type { AuditWriter, Authorizer, HandlerContext, Module, OperationSpec } from './operation.js';
 import { parseOrderBy } from './ordering.js';
 import { foldPagingAliases, PAGING_QUERY_SCHEMAS, Page, pagingFrom } from './paging.js';
@@ -181,12 +182,16 @@ function buildHandler(
     }
 
     const params: Record<string, unknown> = compiled.hasPathParams ? { ...(request.params as object) } : {};
-    if (compiled.hasPathParams) check(compiled.params(), params, 'path');
+    if (compiled.hasPathParams) {
+      checkInputLimits(params, 'path');
+      check(compiled.params(), params, 'path');
+    }
     const rawQuery = request.query as Record<string, unknown>;
     const query: Record<string, unknown> = hasKeys(rawQuery) ? { ...rawQuery } : {};
     for (const carrier of QUERY_TOKEN_PARAMS) delete query[carrier];
     foldPagingAliases(query);
     // Fast path for the common bare GET: an empty query with nothing required or defaulted is valid.
+    if (hasKeys(query)) checkInputLimits(query, 'query');
     if (compiled.needsQuery || hasKeys(query)) check(compiled.query(), query, 'query');
     const body = validateBody(op, compiled, request);
 
@@ -258,6 +263,7 @@ function validateBody(op: ContractOperation, compiled: ReturnType<typeof compile
     if (op.requestBody.required) throw badRequest('body: a JSON request body is required');
     return undefined;
   }
+  checkInputLimits(body, 'body');
   const isForm = (request.headers['content-type'] ?? '').startsWith(FORM_TYPE);
   const copy = isForm ? { ...(body as Record<string, unknown>) } : body;
   check(isForm ? compiled.formBody() : compiled.jsonBody(), copy, 'body');
