@@ -30,6 +30,7 @@ export interface RenderResult {
   warnings: TemplateWarning[];
 }
 
+/** Builtins plus Sprig and Helm, shared (never modified) by templates without functions of their own. */
 let sprigCache: Map<string, TemplateFunc> | null = null;
 let builtinCache: Map<string, TemplateFunc> | null = null;
 
@@ -46,12 +47,17 @@ export class Template {
     options: TemplateOptions = {},
   ) {
     builtinCache ??= builtinFuncs();
-    this.funcs = new Map(builtinCache);
+    const extra = Object.entries(options.funcs ?? {});
     if (options.sprig !== false) {
-      sprigCache ??= sprigFuncs();
-      for (const [k, v] of sprigCache) this.funcs.set(k, v);
+      if (!sprigCache) {
+        sprigCache = new Map(builtinCache);
+        for (const [k, v] of sprigFuncs()) sprigCache.set(k, v);
+      }
+      this.funcs = extra.length === 0 ? sprigCache : new Map(sprigCache);
+    } else {
+      this.funcs = new Map(builtinCache);
     }
-    for (const [k, v] of Object.entries(options.funcs ?? {})) this.funcs.set(k, v);
+    for (const [k, v] of extra) this.funcs.set(k, v);
     this.leftDelim = options.delims?.[0] || '{{';
     this.rightDelim = options.delims?.[1] || '}}';
     this.missingKey = options.missingKey ?? 'default';
