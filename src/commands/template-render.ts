@@ -46,7 +46,7 @@ function parseArgs(args: string[]): Parsed | string {
       delims = [value.slice(0, comma), value.slice(comma + 1)];
       continue;
     }
-    if (a === '-h' || a === '--help') return '';
+    if (a === '-h' || a === '--help') return 'help';
     if (a.startsWith('-') && a !== '-') return `unknown option ${a}`;
     files.push(a);
   }
@@ -57,8 +57,12 @@ function parseArgs(args: string[]): Parsed | string {
 
 export async function templateRender(args: string[], io: Io): Promise<number> {
   const parsed = parseArgs(args);
+  if (parsed === 'help') {
+    io.stdout(TEMPLATE_RENDER_USAGE);
+    return 0;
+  }
   if (typeof parsed === 'string') {
-    if (parsed) io.stderr(`gantry template render: ${parsed}\n`);
+    io.stderr(`gantry template render: ${parsed}\n`);
     io.stderr(TEMPLATE_RENDER_USAGE);
     return 2;
   }

@@ -271,6 +271,92 @@ describe('budgets', () => {
     );
   });
 
+  it('fails only with template errors on random token soup', () => {
+    let seed = 42;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const atoms = [
+      '{{',
+      '}}',
+      '{{-',
+      '-}}',
+      ' ',
+      '.',
+      '.a',
+      '.b.c',
+      '$',
+      '$x',
+      ':=',
+      '=',
+      '|',
+      '(',
+      ')',
+      'if',
+      'else',
+      'end',
+      'range',
+    ];
+    atoms.push(
+      'with',
+      'define',
+      'template',
+      'block',
+      'break',
+      'continue',
+      '"s"',
+      '`r`',
+      "'c'",
+      '1',
+      '-2',
+      '3.5',
+      '0x1f',
+    );
+    atoms.push(
+      '1i',
+      'nil',
+      'true',
+      'index',
+      'slice',
+      'len',
+      'print',
+      'printf',
+      '"%d %v %q"',
+      'eq',
+      'lt',
+      'and',
+      'or',
+      'not',
+    );
+    atoms.push(
+      'list',
+      'dict',
+      'join',
+      'default',
+      'include',
+      'tpl',
+      'toJson',
+      'until',
+      'repeat',
+      'upper',
+      '/*',
+      '*/',
+      '\n',
+      ',',
+    );
+    const data = { a: 1, b: { c: [1, 'two', null, { d: true }] } };
+    for (let i = 0; i < 3000; i++) {
+      let t = '';
+      for (let j = 1 + rnd(25); j > 0; j--) t += atoms[rnd(atoms.length)];
+      try {
+        renderTemplate(t, data, { budgets: { maxSteps: 10_000, maxOutputBytes: 100_000 } });
+      } catch (e) {
+        assert.ok(e instanceof TemplateError, `${JSON.stringify(t)}: ${e}`);
+      }
+    }
+  });
+
   it('survives deep nesting', () => {
     const deep = `${'{{if true}}'.repeat(5000)}x${'{{end}}'.repeat(5000)}`;
     assert.throws(

@@ -76,6 +76,12 @@ describe('gantry template render', () => {
     assert.match(r.stderr, /exceeded maximum template depth/);
   });
 
+  it('prints its usage on --help', async () => {
+    const r = await run(['--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /^usage: gantry template render/);
+  });
+
   it('answers usage errors with exit 2', async () => {
     const tmpl = file('x');
     assert.equal((await run([])).code, 2);
