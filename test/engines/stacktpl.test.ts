@@ -126,6 +126,8 @@ describe('v3/v4 Go templates with ($ $) delimiters', () => {
     const r = render('a: 1\nb: "($ .nope $)"\nc: ($ .project $)');
     assert.equal(r.output, 'a: 1\nb: ""\nc: web');
     assert.deepEqual(r.warnings, [{ message: 'missing key "nope"', template: 'file.yml', line: 2, column: 7 }]);
+    // Once per place, however many times a loop passes there.
+    assert.equal(render('($ range until 5 $)($ $.nope $)($ end $)').warnings.length, 1);
   });
 
   it('keeps a line with an unclosed ($ literal', () => {

@@ -85,6 +85,8 @@ interface Run {
   steps: number;
   written: number;
   warnings: TemplateWarning[];
+  /** Warnings already given, so that a loop warns once per place. */
+  warned: Set<string>;
 }
 
 const MISSING: unique symbol = Symbol('missing');
@@ -124,7 +126,7 @@ export class State {
   }
 
   static start(env: ExecEnv, name: string, data: Value): { output: string; warnings: TemplateWarning[] } {
-    const run: Run = { env, steps: 0, written: 0, warnings: [] };
+    const run: Run = { env, steps: 0, written: 0, warnings: [], warned: new Set() };
     const dot = data === null ? undefined : data;
     const state = new State(run, name, env.trees, dot, 0);
     const tree = env.trees.get(name);
@@ -168,6 +170,9 @@ export class State {
   private warn(message: string) {
     if (this.run.warnings.length >= MAX_WARNINGS || !this.node) return;
     const { line, column } = location(this.node.src, this.node.pos);
+    const key = `${this.tmplName}:${line}:${column}:${message}`;
+    if (this.run.warned.has(key)) return;
+    this.run.warned.add(key);
     this.run.warnings.push({ message, template: this.tmplName, line, column });
   }
 
