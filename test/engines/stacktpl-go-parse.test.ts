@@ -2,10 +2,12 @@
 // each input parses (or fails to) as in Go, and the tree prints back as Go's Node.String() prints it.
 // Ported: 106 of 109 cases. Left out: the three "exceeds limit" paren-nesting cases, which run Go's
 // parser with a lowered expression-depth limit (the engine's own limit is 500 levels).
+// Also the numberTests table (TestNumberParse): all 52 cases.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TemplateError } from '../../src/engines/stacktpl/index.js';
+import { goNumber } from '../../src/engines/stacktpl/literals.js';
 import { nodeString } from '../../src/engines/stacktpl/nodes.js';
 import { parseTemplate } from '../../src/engines/stacktpl/parse.js';
 
@@ -185,6 +187,90 @@ describe('Go text/template parse tests', () => {
       }
       const tree = parse().get(name)!;
       assert.equal(nodeString(tree.root), result);
+    });
+  }
+});
+
+// text, isInt, isUint, isFloat, isComplex, int64, uint64, float64, complex128 [re, im]
+type NumberCase = [string, boolean, boolean, boolean, boolean, bigint, bigint, number, [number, number]];
+const bad = (text: string): NumberCase => [text, false, false, false, false, 0n, 0n, 0, [0, 0]];
+const numberTests: NumberCase[] = [
+  ['0', true, true, true, false, 0n, 0n, 0, [0, 0]],
+  ['-0', true, true, true, false, 0n, 0n, 0, [0, 0]],
+  ['73', true, true, true, false, 73n, 73n, 73, [0, 0]],
+  ['7_3', true, true, true, false, 73n, 73n, 73, [0, 0]],
+  ['0b10_010_01', true, true, true, false, 73n, 73n, 73, [0, 0]],
+  ['0B10_010_01', true, true, true, false, 73n, 73n, 73, [0, 0]],
+  ['073', true, true, true, false, 0o73n, 0o73n, 0o73, [0, 0]],
+  ['0o73', true, true, true, false, 0o73n, 0o73n, 0o73, [0, 0]],
+  ['0O73', true, true, true, false, 0o73n, 0o73n, 0o73, [0, 0]],
+  ['0x73', true, true, true, false, 0x73n, 0x73n, 0x73, [0, 0]],
+  ['0X73', true, true, true, false, 0x73n, 0x73n, 0x73, [0, 0]],
+  ['0x7_3', true, true, true, false, 0x73n, 0x73n, 0x73, [0, 0]],
+  ['-73', true, false, true, false, -73n, 0n, -73, [0, 0]],
+  ['+73', true, false, true, false, 73n, 0n, 73, [0, 0]],
+  ['100', true, true, true, false, 100n, 100n, 100, [0, 0]],
+  ['1e9', true, true, true, false, 1000000000n, 1000000000n, 1e9, [0, 0]],
+  ['-1e9', true, false, true, false, -1000000000n, 0n, -1e9, [0, 0]],
+  ['-1.2', false, false, true, false, 0n, 0n, -1.2, [0, 0]],
+  ['1e19', false, true, true, false, 0n, 10000000000000000000n, 1e19, [0, 0]],
+  ['1e1_9', false, true, true, false, 0n, 10000000000000000000n, 1e19, [0, 0]],
+  ['1E19', false, true, true, false, 0n, 10000000000000000000n, 1e19, [0, 0]],
+  ['-1e19', false, false, true, false, 0n, 0n, -1e19, [0, 0]],
+  ['0x_1p4', true, true, true, false, 16n, 16n, 16, [0, 0]],
+  ['0X_1P4', true, true, true, false, 16n, 16n, 16, [0, 0]],
+  ['0x_1p-4', false, false, true, false, 0n, 0n, 1 / 16, [0, 0]],
+  ['4i', false, false, false, true, 0n, 0n, 0, [0, 4]],
+  ['-1.2+4.2i', false, false, false, true, 0n, 0n, 0, [-1.2, 4.2]],
+  ['073i', false, false, false, true, 0n, 0n, 0, [0, 73]],
+  ['0i', true, true, true, true, 0n, 0n, 0, [0, 0]],
+  ['-1.2+0i', false, false, true, true, 0n, 0n, -1.2, [-1.2, 0]],
+  ['-12+0i', true, false, true, true, -12n, 0n, -12, [-12, 0]],
+  ['13+0i', true, true, true, true, 13n, 13n, 13, [13, 0]],
+  ['0123', true, true, true, false, 0o123n, 0o123n, 0o123, [0, 0]],
+  ['-0x0', true, true, true, false, 0n, 0n, 0, [0, 0]],
+  ['0xdeadbeef', true, true, true, false, 0xdeadbeefn, 0xdeadbeefn, 0xdeadbeef, [0, 0]],
+  ["'a'", true, true, true, false, 97n, 97n, 97, [0, 0]],
+  ["'\\n'", true, true, true, false, 10n, 10n, 10, [0, 0]],
+  ["'\\\\'", true, true, true, false, 92n, 92n, 92, [0, 0]],
+  ["'\\''", true, true, true, false, 39n, 39n, 39, [0, 0]],
+  ["'\\xFF'", true, true, true, false, 0xffn, 0xffn, 0xff, [0, 0]],
+  ["'パ'", true, true, true, false, 0x30d1n, 0x30d1n, 0x30d1, [0, 0]],
+  ["'\\u30d1'", true, true, true, false, 0x30d1n, 0x30d1n, 0x30d1, [0, 0]],
+  ["'\\U000030d1'", true, true, true, false, 0x30d1n, 0x30d1n, 0x30d1, [0, 0]],
+  bad('+-2'),
+  bad('0x123.'),
+  bad('1e.'),
+  bad('0xi.'),
+  bad('1+2.'),
+  bad("'x"),
+  bad("'xx'"),
+  bad("'433937734937734969526500969526500'"),
+  ['0xef', true, true, true, false, 0xefn, 0xefn, 0xef, [0, 0]],
+];
+
+describe('Go text/template number parsing', () => {
+  for (const [text, isInt, isUint, isFloat, isComplex, i, u, f, c] of numberTests) {
+    it(text, () => {
+      // As Go's test: a leading quote is a character; what fmt.Sscan reads as complex is complex.
+      const kind = text.startsWith("'")
+        ? 'char'
+        : /^[+-]?[^+-]+(?:[eEpP][+-]\d+)?[+-].*i$/.test(text)
+          ? 'complex'
+          : 'number';
+      const n = goNumber(text, kind);
+      const ok = isInt || isUint || isFloat || isComplex;
+      if (!ok) {
+        assert.equal(typeof n, 'string', `expected an error for ${text}`);
+        return;
+      }
+      assert.notEqual(typeof n, 'string', String(n));
+      if (typeof n === 'string') return;
+      assert.deepEqual([n.isInt, n.isUint, n.isFloat, n.isComplex], [isInt, isUint, isFloat, isComplex]);
+      if (isInt) assert.equal(n.int, i);
+      if (isUint) assert.equal(n.uint, u);
+      if (isFloat) assert.equal(n.float, f);
+      if (isComplex) assert.deepEqual([n.re, n.im], c);
     });
   }
 });

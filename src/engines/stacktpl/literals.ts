@@ -180,3 +180,110 @@ export function parseGoChar(quoted: string): number | null {
   if (body[0] === '\\' && (body[1] === 'x' || (body[1] >= '0' && body[1] <= '7'))) return out[0];
   return Buffer.from(out).toString('utf8').codePointAt(0) ?? null;
 }
+
+/** What a number literal can be, as Go's parse.NumberNode records it. */
+export interface GoNumber {
+  isInt: boolean;
+  isUint: boolean;
+  isFloat: boolean;
+  isComplex: boolean;
+  int: bigint;
+  uint: bigint;
+  float: number;
+  re: number;
+  im: number;
+}
+
+function simplifyComplex(n: GoNumber, re: number, im: number): GoNumber {
+  n.isComplex = true;
+  n.re = re;
+  n.im = im;
+  if (im === 0) {
+    n.isFloat = true;
+    n.float = re;
+    if (Number.isInteger(re) && Math.abs(re) < 2 ** 63) {
+      n.isInt = true;
+      n.int = BigInt(re);
+    }
+    if (Number.isInteger(re) && re >= 0 && re < 2 ** 64) {
+      n.isUint = true;
+      n.uint = BigInt(re);
+    }
+  }
+  return n;
+}
+
+/**
+ * Reads a number literal as Go's parse.newNumber does: the kinds it fits (int, uint, float, complex)
+ * and its value in each. Returns an error message when it is no number.
+ */
+export function goNumber(text: string, kind: 'number' | 'char' | 'complex'): GoNumber | string {
+  const n: GoNumber = {
+    isInt: false,
+    isUint: false,
+    isFloat: false,
+    isComplex: false,
+    int: 0n,
+    uint: 0n,
+    float: 0,
+    re: 0,
+    im: 0,
+  };
+  if (kind === 'char') {
+    const cp = parseGoChar(text);
+    if (cp === null) return `malformed character constant: ${text}`;
+    n.isInt = n.isUint = n.isFloat = true;
+    n.int = n.uint = BigInt(cp);
+    n.float = cp;
+    return n;
+  }
+  if (kind === 'complex') {
+    const m = /^([+-]?[^+-]+(?:[eEpP][+-]\d+)?)([+-].*)i$/.exec(text);
+    const re = m ? parseGoFloat(m[1]) : null;
+    const im = m ? parseGoFloat(m[2]) : null;
+    if (re === null || im === null) return `illegal number syntax: ${JSON.stringify(text)}`;
+    return simplifyComplex(n, re, im);
+  }
+  if (text.endsWith('i')) {
+    const f = parseGoFloat(text.slice(0, -1));
+    if (f !== null) return simplifyComplex(n, 0, f);
+  }
+  const u = parseGoInteger(text, true);
+  if (u !== null) {
+    n.isUint = true;
+    n.uint = u;
+  }
+  const i = parseGoInteger(text, false);
+  if (i !== null) {
+    n.isInt = true;
+    n.int = i;
+    if (i === 0n) {
+      n.isUint = true;
+      n.uint = 0n;
+    }
+  }
+  if (n.isInt) {
+    n.isFloat = true;
+    n.float = Number(n.int);
+  } else if (n.isUint) {
+    n.isFloat = true;
+    n.float = Number(n.uint);
+  } else {
+    const f = parseGoFloat(text);
+    if (f !== null) {
+      if (!/[.eEpP]/.test(text)) return `integer overflow: ${JSON.stringify(text)}`;
+      n.isFloat = true;
+      n.float = f;
+      if (Number.isInteger(f) && f >= -(2 ** 63) && f < 2 ** 63) {
+        n.isInt = true;
+        n.int = BigInt(f);
+      }
+      if (Number.isInteger(f) && f >= 0 && f < 2 ** 64) {
+        n.isUint = true;
+        n.uint = BigInt(f);
+      }
+    }
+  }
+  if (!n.isInt && !n.isUint && !n.isFloat) return `illegal number syntax: ${JSON.stringify(text)}`;
+  return n;
+}

@@ -3,7 +3,7 @@
 
 import { TemplateError } from './errors.js';
 import { Item, lex, type Token } from './lex.js';
-import { parseGoChar, parseGoFloat, parseGoInteger, unquoteGoString } from './literals.js';
+import { goNumber, unquoteGoString } from './literals.js';
 import {
   type ArgNode,
   type BranchNode,
@@ -128,99 +128,11 @@ export function parseTemplate(name: string, text: string, options: ParseOptions)
   const newList = (pos: number): ListNode => ({ kind: 'list', pos, src, nodes: [] });
 
   const newNumber = (t: Token): NumberNode => {
-    const n: NumberNode = {
-      kind: 'number',
-      pos: t.pos,
-      src,
-      text: t.val,
-      isInt: false,
-      isUint: false,
-      isFloat: false,
-      isComplex: false,
-      int: 0n,
-      uint: 0n,
-      float: 0,
-      re: 0,
-      im: 0,
-    };
-    const text = t.val;
-    if (t.type === Item.CharConstant) {
-      const cp = parseGoChar(text);
-      if (cp === null) return errorAt(t, `malformed character constant: ${text}`);
-      n.isInt = n.isUint = n.isFloat = true;
-      n.int = n.uint = BigInt(cp);
-      n.float = cp;
-      return n;
-    }
-    if (t.type === Item.Complex) {
-      const m = /^([+-]?[^+-]+(?:[eEpP][+-]\d+)?)([+-].*)i$/.exec(text);
-      const re = m ? parseGoFloat(m[1]) : null;
-      const im = m ? parseGoFloat(m[2]) : null;
-      if (re === null || im === null) return errorAt(t, `expected integer; found ${text}`);
-      return simplifyComplex(n, re, im);
-    }
-    if (text.endsWith('i')) {
-      const f = parseGoFloat(text.slice(0, -1));
-      if (f !== null) return simplifyComplex(n, 0, f);
-    }
-    const u = parseGoInteger(text, true);
-    if (u !== null) {
-      n.isUint = true;
-      n.uint = u;
-    }
-    const i = parseGoInteger(text, false);
-    if (i !== null) {
-      n.isInt = true;
-      n.int = i;
-      if (i === 0n) {
-        n.isUint = true;
-        n.uint = 0n;
-      }
-    }
-    if (n.isInt) {
-      n.isFloat = true;
-      n.float = Number(n.int);
-    } else if (n.isUint) {
-      n.isFloat = true;
-      n.float = Number(n.uint);
-    } else {
-      const f = parseGoFloat(text);
-      if (f !== null) {
-        if (!/[.eEpP]/.test(text)) return errorAt(t, `integer overflow: ${JSON.stringify(text)}`);
-        n.isFloat = true;
-        n.float = f;
-        if (Number.isInteger(f) && Math.abs(f) < 2 ** 63) {
-          n.isInt = true;
-          n.int = BigInt(f);
-        }
-        if (Number.isInteger(f) && f >= 0 && f < 2 ** 64) {
-          n.isUint = true;
-          n.uint = BigInt(f);
-        }
-      }
-    }
-    if (!n.isInt && !n.isUint && !n.isFloat) return errorAt(t, `illegal number syntax: ${JSON.stringify(text)}`);
-    return n;
+    const kind = t.type === Item.CharConstant ? 'char' : t.type === Item.Complex ? 'complex' : 'number';
+    const n = goNumber(t.val, kind);
+    if (typeof n === 'string') return errorAt(t, n);
+    return { kind: 'number', pos: t.pos, src, text: t.val, ...n };
   };
-
-  function simplifyComplex(n: NumberNode, re: number, im: number): NumberNode {
-    n.isComplex = true;
-    n.re = re;
-    n.im = im;
-    if (im === 0) {
-      n.isFloat = true;
-      n.float = re;
-      if (Number.isInteger(re) && Math.abs(re) < 2 ** 63) {
-        n.isInt = true;
-        n.int = BigInt(re);
-      }
-      if (Number.isInteger(re) && re >= 0 && re < 2 ** 64) {
-        n.isUint = true;
-        n.uint = BigInt(re);
-      }
-    }
-    return n;
-  }
 
   const unquote = (t: Token): string => {
     const s = unquoteGoString(t.val);
