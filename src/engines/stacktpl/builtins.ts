@@ -3,21 +3,10 @@
 
 import { FuncError } from './errors.js';
 import type { TemplateFunc } from './exec.js';
-import { formatValue, sprint, sprintf, sprintln } from './fmt.js';
+import { formatV, sprint, sprintf, sprintln } from './fmt.js';
 import { byteLength, compareGoStrings, GoComplex, isMap, truth, typeName, type Value } from './values.js';
 
-const plain = {
-  plus: false,
-  minus: false,
-  sharp: false,
-  space: false,
-  zero: false,
-  wid: 0,
-  widPresent: false,
-  prec: 0,
-  precPresent: false,
-};
-const show = (v: Value) => formatValue(v, 'v', plain, 0);
+const show = (v: Value) => formatV(v);
 
 type Kind = 'bool' | 'int' | 'float' | 'string' | 'complex' | 'invalid';
 

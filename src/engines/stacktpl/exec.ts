@@ -2,7 +2,7 @@
 // budgets on steps, output size and template-call depth.
 
 import { BudgetExceeded, FuncError, TemplateError } from './errors.js';
-import { formatValue } from './fmt.js';
+import { formatV } from './fmt.js';
 import {
   type ArgNode,
   type BranchNode,
@@ -10,7 +10,6 @@ import {
   type CommandNode,
   type FieldNode,
   type IdentifierNode,
-  type ListNode,
   location,
   type Node,
   type NumberNode,
@@ -300,14 +299,13 @@ export class State {
         if (oneIteration(k, val[k]) === BREAK) break;
       }
     } else if (typeof val === 'bigint') {
-      if (decl.length > 1)
-        this.errorf(`can't use ${formatValue(val, 'v', plain, 0)} to iterate over more than one variable`);
+      if (decl.length > 1) this.errorf(`can't use ${formatV(val)} to iterate over more than one variable`);
       for (let i = 0n; i < val; i++) {
         ran = true;
         if (oneIteration(i, i) === BREAK) break;
       }
     } else if (val !== undefined && val !== null) {
-      this.errorf(`range can't iterate over ${formatValue(val, 'v', plain, 0)}`);
+      this.errorf(`range can't iterate over ${formatV(val)}`);
     }
     if (!ran && r.elseList) this.walk(dot, r.elseList);
     this.pop(outer);
@@ -650,20 +648,6 @@ export class State {
       if (this.run.env.missingKey !== 'empty') this.write('<no value>');
       return;
     }
-    this.write(formatValue(v, 'v', plain, 0));
+    this.write(formatV(v));
   }
 }
-
-const plain = {
-  plus: false,
-  minus: false,
-  sharp: false,
-  space: false,
-  zero: false,
-  wid: 0,
-  widPresent: false,
-  prec: 0,
-  precPresent: false,
-};
-
-export type { ListNode };

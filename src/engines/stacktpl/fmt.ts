@@ -380,6 +380,11 @@ export function formatValue(v: Value, verb: string, f: Flags, depth: number): st
   return badVerb(verb, v);
 }
 
+/** A value as Go's %v prints it (what {{.}} writes). */
+export function formatV(v: Value): string {
+  return formatValue(v, 'v', noFlags(), 0);
+}
+
 /** fmt.Sprint: spaces between operands when neither is a string. */
 export function sprint(args: Value[]): string {
   let out = '';

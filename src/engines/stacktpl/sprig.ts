@@ -5,27 +5,15 @@
 import { RE2JS } from 're2js';
 import { BudgetExceeded, FuncError } from './errors.js';
 import type { CallContext, TemplateFunc } from './exec.js';
-import { formatFloat, formatValue, quoteGo } from './fmt.js';
+import { formatFloat, formatV, quoteGo } from './fmt.js';
 import { parseGoInteger } from './literals.js';
 import { byteLength, type GoMap, int64, isMap, sortedKeys, truth, typeName, type Value } from './values.js';
-
-const plain = {
-  plus: false,
-  minus: false,
-  sharp: false,
-  space: false,
-  zero: false,
-  wid: 0,
-  widPresent: false,
-  prec: 0,
-  precPresent: false,
-};
 
 /** Sprig's strval: strings as they are, anything else as fmt's %v prints it. */
 export function strval(v: Value): string {
   if (typeof v === 'string') return v;
   if (v === undefined || v === null) return '<nil>';
-  return formatValue(v, 'v', plain, 0);
+  return formatV(v);
 }
 
 function strslice(v: Value): string[] {
