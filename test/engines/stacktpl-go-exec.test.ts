@@ -8,7 +8,7 @@
 // Counts (kept in step with docs/stack-templating.md):
 //   execTests table: 353 cases in Go; 242 ported here, 111 left out (list LEFT_OUT below).
 //   Other tests of the file: TestDelims (5 pairs), TestExecError, TestJSEscaping (8), TestTree,
-//   TestMessageForExecuteEmpty, TestFinalForPrintf, TestComparison (103 cases: 61 ported, 42 left
+//   TestMessageForExecuteEmpty, TestFinalForPrintf, TestComparison (117 cases: 67 ported, 50 left
 //   out: unsigned ints, pointers, structs, Stringers), TestMissingMapKey, TestUnterminatedStringError,
 //   TestExecuteGivesExecError, TestIsTrue (22 values: 14 ported, 8 left out: uint8, chan, pointer,
 //   unsafe.Pointer), TestBlock, TestMaxExecDepth, TestInterfaceValues (30: 27 ported, 3 left out:
