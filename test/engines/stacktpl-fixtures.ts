@@ -94,6 +94,7 @@ function filesOf(useCase: UseCase): Array<{ kind: RenderJob['kind']; path?: stri
 
 export function fixtureJobs(): RenderJob[] {
   const jobs: RenderJob[] = [];
+  if (!existsSync(FIXTURES)) return jobs;
   for (const dir of stackDirs(FIXTURES).sort()) {
     const markerPath = existsSync(join(dir, '.cycloid.yml')) ? join(dir, '.cycloid.yml') : join(dir, '.cycloid.yaml');
     const marker = readFileSync(markerPath, 'utf8');
