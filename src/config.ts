@@ -81,6 +81,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     'GANTRY_ADMIN_ORG',
     'GANTRY_MASTER_KEY',
     'GANTRY_OUTBOUND_DENY',
+    'GANTRY_OUTBOUND_ALLOW',
     'GANTRY_GCP_TOKEN_URL',
     'GANTRY_GCP_BIGQUERY_URL',
     'GANTRY_AWS_CLOUDWATCH_LOGS_ENDPOINT',
@@ -158,9 +159,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   }
   let outbound = DEFAULT_OUTBOUND_POLICY;
   try {
-    if (env.GANTRY_OUTBOUND_DENY) outbound = parseOutboundPolicy(env.GANTRY_OUTBOUND_DENY);
+    outbound = parseOutboundPolicy(env.GANTRY_OUTBOUND_DENY ?? '', env.GANTRY_OUTBOUND_ALLOW ?? '');
   } catch (error) {
-    problems.push(`GANTRY_OUTBOUND_DENY: ${(error as Error).message}`);
+    problems.push(`GANTRY_OUTBOUND_DENY / GANTRY_OUTBOUND_ALLOW: ${(error as Error).message}`);
   }
   const trustProxy = parseTrustProxy(env.GANTRY_TRUST_PROXY, problems);
   const metricsToken = env.GANTRY_METRICS_TOKEN || undefined;

@@ -246,11 +246,13 @@ for (const engine of testEngines()) {
       );
     });
 
-    it('accepts loopback and private addresses by default', async () => {
-      await made(withFields('ElasticsearchLogs', { urls: ['http://127.0.0.1:9200', 'http://10.0.0.5:9200'] }));
+    it('refuses private addresses by default; loopback where the operator allowed it (as this test server does)', async () => {
+      await made(withFields('ElasticsearchLogs', { urls: ['http://127.0.0.1:9200'] }));
       await made(withFields('ElasticsearchLogs', { sources: esSources(['http://localhost:9200']) }));
-      await made(http('http://192.168.1.10:8080/state'));
-      await made(vsphere('172.16.0.10'));
+      await refused(422, withFields('ElasticsearchLogs', { urls: ['http://10.0.0.5:9200'] }), /may not call/);
+      await refused(422, http('http://192.168.1.10:8080/state'), /may not call/);
+      await refused(422, http('http://[::ffff:192.168.1.10]:8080/state'), /may not call/);
+      await refused(422, vsphere('172.16.0.10'), /may not call/);
     });
 
     it('keeps at most one default per purpose; a default storage backend needs no key', async () => {

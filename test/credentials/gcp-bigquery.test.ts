@@ -25,7 +25,8 @@ import {
 } from '../helpers/fake-gcp.js';
 
 // The default policy already allows loopback; an explicit one keeps these tests independent of it.
-const POLICY = parseOutboundPolicy('');
+// The test Google servers listen on loopback, which the default policy refuses.
+const POLICY = parseOutboundPolicy('', 'loopback');
 
 /** Asserts the promise fails with an AppError of that status whose message matches and holds no key. */
 async function assertFails(promise: Promise<unknown>, status: number, message: RegExp, account?: TestServiceAccount) {

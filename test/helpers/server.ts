@@ -86,6 +86,9 @@ export async function startServer(
     GANTRY_DATABASE_URL: database$.url,
     GANTRY_LOG_LEVEL: process.env.GANTRY_TEST_LOG_LEVEL ?? (options.logDestination ? 'info' : 'silent'),
     GANTRY_LOG_PRETTY: 'false',
+    // Test upstreams (log stores, cloud APIs) listen on loopback, which the default policy refuses;
+    // tests of the default itself pass GANTRY_OUTBOUND_ALLOW: ''.
+    GANTRY_OUTBOUND_ALLOW: 'loopback',
     ...(shared
       ? {
           GANTRY_JWT_SECRET: shared.config.jwtSecret ?? 'a-shared-test-secret-of-32-characters!!',

@@ -6,7 +6,11 @@ import { hostname } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { belongsTo, cloudWatchEngine } from '../../src/modules/logs/cloudwatch.js';
 import type { LogQuery } from '../../src/modules/logs/engine.js';
-import { DEFAULT_OUTBOUND_POLICY, parseOutboundPolicy } from '../../src/platform/net/outbound.js';
+import { parseOutboundPolicy } from '../../src/platform/net/outbound.js';
+
+// The test CloudWatch server listens on loopback, which the default policy refuses.
+const LOOPBACK_ALLOWED = parseOutboundPolicy('', 'loopback');
+
 import { type FakeCloudWatch, startFakeCloudWatch } from '../helpers/fake-cloudwatch.js';
 import { rejectsWith } from '../helpers/upstream.js';
 
@@ -29,7 +33,7 @@ describe('cloudwatch group naming rule', () => {
 describe('cloudwatch log engine', () => {
   let cw: FakeCloudWatch;
   const credential = { access_key: ACCESS_KEY, secret_key: SECRET_KEY };
-  const engine = (over: Partial<{ access_key: string; secret_key: string }> = {}, policy = DEFAULT_OUTBOUND_POLICY) =>
+  const engine = (over: Partial<{ access_key: string; secret_key: string }> = {}, policy = LOOPBACK_ALLOWED) =>
     cloudWatchEngine(
       { region: 'eu-west-1' },
       { ...credential, ...over },
@@ -153,7 +157,7 @@ describe('cloudwatch log engine', () => {
       const silent = cloudWatchEngine({ region: 'eu-west-1' }, credential, {
         endpoint: url,
         project: 'shop',
-        policy: DEFAULT_OUTBOUND_POLICY,
+        policy: LOOPBACK_ALLOWED,
         timeoutMs: 150,
       });
       await rejectsWith(silent.sources('prod'), 504, /in time/);
@@ -164,7 +168,7 @@ describe('cloudwatch log engine', () => {
     const closed = cloudWatchEngine({ region: 'eu-west-1' }, credential, {
       endpoint: url,
       project: 'shop',
-      policy: DEFAULT_OUTBOUND_POLICY,
+      policy: LOOPBACK_ALLOWED,
     });
     await rejectsWith(closed.sources('prod'), 502, /could not be reached at 127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
   });
@@ -188,7 +192,7 @@ describe('cloudwatch log engine', () => {
   });
 
   it('refuses a backend without region or a credential without keys', async () => {
-    const noRegion = cloudWatchEngine({ region: '' }, credential, { project: 'shop', policy: DEFAULT_OUTBOUND_POLICY });
+    const noRegion = cloudWatchEngine({ region: '' }, credential, { project: 'shop', policy: LOOPBACK_ALLOWED });
     await rejectsWith(noRegion.sources('prod'), 422, /region/);
     await rejectsWith(engine({ secret_key: '' }).sources('prod'), 422, /access_key and secret_key/);
   });

@@ -4,7 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { type ElasticsearchLogsConfig, elasticsearchEngine } from '../../src/modules/logs/elasticsearch.js';
 import type { LogQuery } from '../../src/modules/logs/engine.js';
-import { DEFAULT_OUTBOUND_POLICY, parseOutboundPolicy } from '../../src/platform/net/outbound.js';
+import { parseOutboundPolicy } from '../../src/platform/net/outbound.js';
+
+// The test Elasticsearch server listens on loopback, which the default policy refuses.
+const LOOPBACK_ALLOWED = parseOutboundPolicy('', 'loopback');
+
 import { type FakeElasticsearch, startFakeElasticsearch } from '../helpers/fake-elasticsearch.js';
 import { closedPort, rejectsWith } from '../helpers/upstream.js';
 
@@ -18,7 +22,7 @@ describe('elasticsearch log engine', () => {
   let es: FakeElasticsearch;
   let config: ElasticsearchLogsConfig;
   const credential = { username: USER, password: PASSWORD };
-  const engine = () => elasticsearchEngine(config, credential, DEFAULT_OUTBOUND_POLICY);
+  const engine = () => elasticsearchEngine(config, credential, LOOPBACK_ALLOWED);
   const entries = (q: Partial<LogQuery>, env = 'prod') =>
     engine().entries(env, { sourceId: 'access.log', limit: 100, ...q });
   const lastBody = () => es.requests.at(-1)?.body;
@@ -142,9 +146,9 @@ describe('elasticsearch log engine', () => {
   });
 
   it('refuses unsupported versions and sources without URLs', async () => {
-    const v6 = elasticsearchEngine({ ...config, version: '6' }, credential, DEFAULT_OUTBOUND_POLICY);
+    const v6 = elasticsearchEngine({ ...config, version: '6' }, credential, LOOPBACK_ALLOWED);
     await rejectsWith(v6.entries('prod', { sourceId: 'access.log', begin: 1, limit: 1 }), 422, /version '6'/);
-    const none = elasticsearchEngine({ ...config, urls: [] }, credential, DEFAULT_OUTBOUND_POLICY);
+    const none = elasticsearchEngine({ ...config, urls: [] }, credential, LOOPBACK_ALLOWED);
     await rejectsWith(
       none.entries('prod', { sourceId: 'access.log', begin: 1, limit: 1 }),
       422,
@@ -153,7 +157,7 @@ describe('elasticsearch log engine', () => {
   });
 
   it('passes Elasticsearch errors on as 502 without the password', async () => {
-    const wrong = elasticsearchEngine(config, { username: USER, password: 'nope-nope' }, DEFAULT_OUTBOUND_POLICY);
+    const wrong = elasticsearchEngine(config, { username: USER, password: 'nope-nope' }, LOOPBACK_ALLOWED);
     const error = await rejectsWith(
       wrong.entries('prod', { sourceId: 'access.log', begin: 1, limit: 1 }),
       502,
@@ -165,15 +169,34 @@ describe('elasticsearch log engine', () => {
     await rejectsWith(entries({ query: '{"fuzzy": {"message": "x"}}' }), 502, /unknown query \[fuzzy\]/);
   });
 
+  it('does not echo what a server that is not Elasticsearch answers', async () => {
+    const other = createServer((_req, res) =>
+      res.writeHead(500, { 'content-type': 'text/html' }).end('<html>internal admin page: db=prod-7 token=abc</html>'),
+    );
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    try {
+      const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+      const engine = elasticsearchEngine({ ...config, urls: [url] }, credential, LOOPBACK_ALLOWED);
+      const error = await rejectsWith(
+        engine.entries('prod', { sourceId: 'access.log', begin: 1, limit: 1 }),
+        502,
+        /answered 500: not an Elasticsearch error \(\d+ bytes not shown\)/,
+      );
+      assert.doesNotMatch(error.message, /admin page|prod-7/);
+    } finally {
+      other.close();
+    }
+  });
+
   it('moves on to the next URL when one cannot be reached; source URLs override', async () => {
     const dead = `http://127.0.0.1:${await closedPort()}`;
-    const failover = elasticsearchEngine({ ...config, urls: [dead, es.url] }, credential, DEFAULT_OUTBOUND_POLICY);
+    const failover = elasticsearchEngine({ ...config, urls: [dead, es.url] }, credential, LOOPBACK_ALLOWED);
     assert.equal((await failover.entries('prod', { sourceId: 'access.log', begin: min(3), limit: 5 })).length, 1);
 
     const overridden: ElasticsearchLogsConfig = structuredClone(config);
     overridden.urls = [es.url];
     overridden.sources.prod!['access.log']!.urls = [dead];
-    const down = elasticsearchEngine(overridden, credential, DEFAULT_OUTBOUND_POLICY);
+    const down = elasticsearchEngine(overridden, credential, LOOPBACK_ALLOWED);
     await rejectsWith(
       down.entries('prod', { sourceId: 'access.log', begin: 1, limit: 1 }),
       502,
@@ -199,7 +222,7 @@ describe('elasticsearch log engine', () => {
       const slow = elasticsearchEngine(
         { ...config, urls: [`http://127.0.0.1:${port}`] },
         credential,
-        DEFAULT_OUTBOUND_POLICY,
+        LOOPBACK_ALLOWED,
         {
           timeoutMs: 200,
         },

@@ -9,6 +9,7 @@ import {
   outboundRequest,
   outboundUrlProblem,
   parseOutboundPolicy,
+  type Resolver,
 } from '../../src/platform/net/outbound.js';
 
 describe('outbound policy', () => {
@@ -29,10 +30,43 @@ describe('outbound policy', () => {
     }
   });
 
-  it('accepts public, private and loopback addresses by default', () => {
-    for (const url of ['https://es.example.com:9200', 'http://10.1.2.3:9200', 'http://127.0.0.1:9200/x']) {
-      assert.equal(outboundUrlProblem(url, DEFAULT_OUTBOUND_POLICY), undefined, url);
+  it('accepts public addresses and refuses loopback and private ones by default, in every spelling', () => {
+    assert.equal(outboundUrlProblem('https://es.example.com:9200', DEFAULT_OUTBOUND_POLICY), undefined);
+    assert.equal(outboundUrlProblem('http://93.184.216.34/', DEFAULT_OUTBOUND_POLICY), undefined);
+    for (const url of [
+      'http://127.0.0.1:9200/x',
+      'http://localhost:9200/',
+      'http://2130706433/', // decimal 127.0.0.1
+      'http://0x7f.1/',
+      'http://[::1]/',
+      'http://[::ffff:127.0.0.1]/', // IPv4-mapped (WHATWG writes it ::ffff:7f00:1)
+      'http://[::ffff:10.1.2.3]/',
+      'http://[::127.0.0.1]/', // IPv4-compatible
+      'http://[64:ff9b::a9fe:a9fe]/', // NAT64 of 169.254.169.254
+      'http://[64:ff9b::7f00:1]/', // NAT64 of 127.0.0.1
+      'http://[2002:7f00:1::]/', // 6to4 of 127.0.0.1
+      'http://[2002:a9fe:a9fe::1]/', // 6to4 of 169.254.169.254
+      'http://10.1.2.3:9200',
+      'http://192.168.1.1/',
+      'http://[fd12::1]/',
+    ]) {
+      assert.ok(outboundUrlProblem(url, DEFAULT_OUTBOUND_POLICY), url);
     }
+  });
+
+  it('GANTRY_OUTBOUND_ALLOW opens loopback, private and CIDR blocks, never metadata', () => {
+    const policy = parseOutboundPolicy('', 'loopback, private, 198.18.0.0/15');
+    for (const address of ['127.0.0.1', '::1', '10.1.2.3', '::ffff:10.1.2.3', '198.18.0.1']) {
+      assert.ok(!isDeniedAddress(address, policy), address);
+    }
+    assert.equal(outboundUrlProblem('http://localhost:9200/', policy), undefined);
+    assert.ok(isDeniedAddress('169.254.169.254', policy));
+    assert.ok(isDeniedAddress('64:ff9b::a9fe:a9fe', policy));
+    assert.throws(() => parseOutboundPolicy('', 'metadata'), /can never be allowed/);
+    assert.throws(() => parseOutboundPolicy('', 'link-local'), /can never be allowed/);
+    const onlyPrivate = parseOutboundPolicy('', 'private');
+    assert.ok(isDeniedAddress('127.0.0.1', onlyPrivate));
+    assert.ok(!isDeniedAddress('172.20.0.5', onlyPrivate));
   });
 
   it('refuses other schemes, embedded credentials and garbage', () => {
@@ -43,7 +77,7 @@ describe('outbound policy', () => {
   });
 
   it('adds operator networks: names and CIDR blocks', () => {
-    const policy = parseOutboundPolicy('loopback, private, 203.0.113.0/24, 2001:db8::/32');
+    const policy = parseOutboundPolicy('203.0.113.0/24, 2001:db8::/32');
     assert.ok(isDeniedAddress('127.0.0.1', policy));
     assert.ok(isDeniedAddress('::1', policy));
     assert.ok(isDeniedAddress('172.20.0.5', policy));
@@ -56,6 +90,9 @@ describe('outbound policy', () => {
     assert.throws(() => parseOutboundPolicy('10.0.0.0/40'), /invalid prefix/);
   });
 });
+
+// The test server listens on loopback, which the default policy refuses.
+const LOOPBACK_ALLOWED = parseOutboundPolicy('', 'loopback');
 
 describe('outbound requests', () => {
   let server: Server;
@@ -76,39 +113,67 @@ describe('outbound requests', () => {
   after(() => new Promise<void>((r) => server.close(() => r())));
 
   it('sends and receives', async () => {
-    const res = await outboundRequest(`${url}/echo`, { method: 'POST', body: 'hello' }, DEFAULT_OUTBOUND_POLICY);
+    const res = await outboundRequest(`${url}/echo`, { method: 'POST', body: 'hello' }, LOOPBACK_ALLOWED);
     assert.equal(res.status, 201);
     assert.equal(res.body.toString(), 'hello');
     assert.equal(res.headers['x-echo'], 'POST');
   });
 
-  it('refuses names that resolve into a denied network at connect time', async () => {
+  it('refuses a name that resolved to a public address when checked and to a private one when connecting', async () => {
     const port = new URL(url).port;
-    // CIDR blocks only: "localhost" passes the written-URL check and is refused once resolved.
-    const policy = parseOutboundPolicy('127.0.0.0/8, ::1/128');
-    assert.equal(outboundUrlProblem(`http://localhost:${port}/`, policy), undefined);
+    // A rebinding resolver: the first answer is public, every later one the server's own loopback.
+    let answers = 0;
+    const resolver: Resolver = (_name, _options, callback) =>
+      callback(null, [answers++ === 0 ? { address: '93.184.216.34', family: 4 } : { address: '127.0.0.1', family: 4 }]);
+    const target = `http://rebind.example.test:${port}/`;
+    assert.equal(outboundUrlProblem(target, DEFAULT_OUTBOUND_POLICY), undefined, 'the written URL is a public name');
+    resolver('rebind.example.test', { all: true }, () => {}); // what a check at write time would have seen
     await assert.rejects(
-      outboundRequest(`http://localhost:${port}/`, {}, policy),
-      (e: OutboundError) => e.kind === 'denied' && /resolves to/.test(e.message),
+      outboundRequest(target, { resolver }, DEFAULT_OUTBOUND_POLICY),
+      (e: OutboundError) => e.kind === 'denied' && /resolves to 127\.0\.0\.1/.test(e.message),
     );
-    // The named network also refuses the name itself.
+    // A NAT64 answer for the metadata address is refused the same way.
+    const nat64: Resolver = (_name, _options, callback) =>
+      callback(null, [{ address: '64:ff9b::a9fe:a9fe', family: 6 }]);
     await assert.rejects(
-      outboundRequest(`http://localhost:${port}/`, {}, parseOutboundPolicy('loopback')),
+      outboundRequest(target, { resolver: nat64 }, LOOPBACK_ALLOWED),
+      (e: OutboundError) => e.kind === 'denied',
+    );
+    // The named network refuses the name itself, before any resolution.
+    await assert.rejects(
+      outboundRequest(`http://localhost:${port}/`, {}, DEFAULT_OUTBOUND_POLICY),
       (e: OutboundError) => e.kind === 'denied',
     );
   });
 
+  it('does not follow a redirect (to the metadata service or anywhere)', async () => {
+    const redirecting = createServer((_req, res) =>
+      res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end(),
+    );
+    await new Promise<void>((r) => redirecting.listen(0, '127.0.0.1', r));
+    try {
+      const res = await outboundRequest(
+        `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}/`,
+        {},
+        LOOPBACK_ALLOWED,
+      );
+      assert.equal(res.status, 302, 'the redirect is handed back, not followed');
+    } finally {
+      redirecting.close();
+    }
+  });
+
   it('times out, caps the size and reports unreachable hosts without details', async () => {
     await assert.rejects(
-      outboundRequest(`${url}/slow`, { timeoutMs: 100 }, DEFAULT_OUTBOUND_POLICY),
+      outboundRequest(`${url}/slow`, { timeoutMs: 100 }, LOOPBACK_ALLOWED),
       (e: OutboundError) => e.kind === 'timeout',
     );
     await assert.rejects(
-      outboundRequest(`${url}/big`, { maxResponseBytes: 100 }, DEFAULT_OUTBOUND_POLICY),
+      outboundRequest(`${url}/big`, { maxResponseBytes: 100 }, LOOPBACK_ALLOWED),
       (e: OutboundError) => e.kind === 'too-large',
     );
     await assert.rejects(
-      outboundRequest('http://127.0.0.1:1/', {}, DEFAULT_OUTBOUND_POLICY),
+      outboundRequest('http://127.0.0.1:1/', {}, LOOPBACK_ALLOWED),
       (e: OutboundError) => e.kind === 'network' && /ECONNREFUSED/.test(e.message),
     );
   });

@@ -160,16 +160,20 @@ function parseAnswer(status: number, raw: Buffer, secrets: (string | undefined)[
 }
 
 /** ES errors are `{error: {type, reason, root_cause}, status}` (older: `{error: "text"}`). */
+/**
+ * Elasticsearch's own error (`{"error": {"type", "reason"}}`) is quoted, cleaned of secrets. Anything
+ * else is not Elasticsearch speaking: a URL pointed at another service must not turn the server into
+ * a reader of that service's pages, so only its size is told.
+ */
 function esErrorText(json: unknown, raw: Buffer, secrets: (string | undefined)[]): string {
   const error = (json as { error?: unknown } | undefined)?.error;
-  if (typeof error === 'string') return quoteUpstream(error, secrets);
-  if (error && typeof error === 'object') {
+  if (error && typeof error === 'object' && typeof (error as { type?: unknown }).type === 'string') {
     const { type, reason, root_cause } = error as { type?: string; reason?: string; root_cause?: unknown[] };
     const root = Array.isArray(root_cause) ? (root_cause[0] as { reason?: string } | undefined) : undefined;
     const detail = root?.reason && root.reason !== reason ? ` (${root.reason})` : '';
     return quoteUpstream(`${type ?? 'error'}: ${reason ?? ''}${detail}`, secrets);
   }
-  return quoteUpstream(raw.toString('utf8') || 'no details', secrets);
+  return `not an Elasticsearch error (${raw.length} bytes not shown)`;
 }
 
 interface Hit {

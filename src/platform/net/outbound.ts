@@ -11,9 +11,14 @@ import { rootCertificates } from 'node:tls';
  * and after DNS resolution when connecting, so a name that later resolves elsewhere is still refused.
  */
 export interface OutboundPolicy {
+  /** Networks no setting can open (metadata services and other never-legitimate addresses). */
+  readonly alwaysBlocked: BlockList;
+  /** Networks denied unless allowed (loopback and private by default, plus operator additions). */
   readonly blocked: BlockList;
+  /** Networks the operator opened (GANTRY_OUTBOUND_ALLOW): loopback, private or CIDR blocks. */
+  readonly allowed: BlockList;
   readonly blockedNames: ReadonlySet<string>;
-  /** The entries the policy was built from, for messages and docs. */
+  /** The denied entries, for messages and docs. */
   readonly entries: readonly string[];
 }
 
@@ -35,22 +40,56 @@ const NAMED_NETWORKS: Record<string, { v4: string[]; v6: string[]; names?: strin
 
 /** Always denied: nothing a backend legitimately lives at, and where metadata services do. */
 export const ALWAYS_DENIED = ['metadata', 'link-local', 'unspecified', 'multicast', 'reserved'] as const;
+/**
+ * Denied unless GANTRY_OUTBOUND_ALLOW opens them: on a shared install any organization admin chooses
+ * the URLs the server calls, and must not reach the server's own machine or its private network.
+ */
+export const DENIED_BY_DEFAULT = ['loopback', 'private'] as const;
 
 /**
- * Builds a policy from a comma-separated list of network names (`loopback`, `private`, ...) and CIDR
- * blocks, added to ALWAYS_DENIED. Throws a plain Error naming the bad entry (configuration errors).
+ * Builds a policy: ALWAYS_DENIED, then DENIED_BY_DEFAULT and `deny` (network names and CIDR blocks,
+ * comma-separated) unless `allow` opens them (`loopback`, `private`, CIDR blocks; never an always-denied
+ * network). Throws a plain Error naming the bad entry (configuration errors).
  */
-export function parseOutboundPolicy(spec: string): OutboundPolicy {
-  const blocked = new BlockList();
-  const blockedNames = new Set<string>();
-  const entries = [...ALWAYS_DENIED, ...spec.split(',').map((e) => e.trim().toLowerCase())].filter(Boolean);
-  const unique = [...new Set(entries)];
-  for (const entry of unique) {
+export function parseOutboundPolicy(deny: string, allow = ''): OutboundPolicy {
+  const always = networks([...ALWAYS_DENIED]);
+  const allowEntries = split(allow);
+  for (const entry of allowEntries) {
+    if ((ALWAYS_DENIED as readonly string[]).includes(entry)) throw new Error(`"${entry}" can never be allowed`);
+  }
+  const allowed = networks(allowEntries);
+  const denyEntries = [...DENIED_BY_DEFAULT, ...split(deny)].filter((entry) => !allowEntries.includes(entry));
+  const blocked = networks(denyEntries);
+  for (const name of allowed.names) blocked.names.delete(name);
+  return {
+    alwaysBlocked: always.list,
+    blocked: blocked.list,
+    allowed: allowed.list,
+    blockedNames: new Set([...always.names, ...blocked.names]),
+    entries: [...new Set([...ALWAYS_DENIED, ...denyEntries])],
+  };
+}
+
+function split(spec: string): string[] {
+  return [
+    ...new Set(
+      spec
+        .split(',')
+        .map((e) => e.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  ];
+}
+
+function networks(entries: readonly string[]): { list: BlockList; names: Set<string> } {
+  const list = new BlockList();
+  const names = new Set<string>();
+  for (const entry of entries) {
     const named = NAMED_NETWORKS[entry];
     if (named) {
-      for (const cidr of named.v4) addSubnet(blocked, cidr, 'ipv4');
-      for (const cidr of named.v6) addSubnet(blocked, cidr, 'ipv6');
-      for (const name of named.names ?? []) blockedNames.add(name);
+      for (const cidr of named.v4) addSubnet(list, cidr, 'ipv4');
+      for (const cidr of named.v6) addSubnet(list, cidr, 'ipv6');
+      for (const name of named.names ?? []) names.add(name);
       continue;
     }
     const [address, bits] = entry.split('/');
@@ -66,9 +105,9 @@ export function parseOutboundPolicy(spec: string): OutboundPolicy {
     if (!Number.isInteger(prefix) || prefix < 0 || prefix > max || (bits !== undefined && !/^\d+$/.test(bits))) {
       throw new Error(`"${entry}" has an invalid prefix length`);
     }
-    addSubnet(blocked, `${address}/${prefix}`, type);
+    addSubnet(list, `${address}/${prefix}`, type);
   }
-  return { blocked, blockedNames, entries: unique };
+  return { list, names };
 }
 
 function addSubnet(list: BlockList, cidr: string, type: 'ipv4' | 'ipv6'): void {
@@ -78,14 +117,55 @@ function addSubnet(list: BlockList, cidr: string, type: 'ipv4' | 'ipv6'): void {
 
 export const DEFAULT_OUTBOUND_POLICY: OutboundPolicy = parseOutboundPolicy('');
 
-/** Whether an address (v4, v6, or v4-mapped v6) falls in a denied network. */
+function deniedIn(policy: OutboundPolicy, address: string, type: 'ipv4' | 'ipv6'): boolean {
+  if (policy.alwaysBlocked.check(address, type)) return true;
+  if (policy.allowed.check(address, type)) return false;
+  return policy.blocked.check(address, type);
+}
+
+/**
+ * Whether an address falls in a denied network. An IPv6 address that carries an IPv4 one (mapped
+ * `::ffff:a.b.c.d`, compatible `::a.b.c.d`, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`) is judged by both.
+ */
 export function isDeniedAddress(address: string, policy: OutboundPolicy): boolean {
   const family = isIP(address);
-  if (family === 4) return policy.blocked.check(address, 'ipv4');
+  if (family === 4) return deniedIn(policy, address, 'ipv4');
   if (family !== 6) return false;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return policy.blocked.check(mapped[1]!, 'ipv4');
-  return policy.blocked.check(address, 'ipv6');
+  if (deniedIn(policy, address, 'ipv6')) return true;
+  const v4 = embeddedIPv4(address);
+  return v4 !== undefined && deniedIn(policy, v4, 'ipv4');
+}
+
+/** The IPv4 address an IPv6 address embeds, if it is of a form that reaches IPv4 hosts. */
+export function embeddedIPv4(address: string): string | undefined {
+  const groups = ipv6Groups(address);
+  if (!groups) return undefined;
+  const v4 = (high: number, low: number) => `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+  const zeros = (from: number, to: number) => groups.slice(from, to).every((g) => g === 0);
+  // ::ffff:a.b.c.d (mapped) and ::a.b.c.d (compatible; not :: and ::1 themselves).
+  if (zeros(0, 5) && groups[5] === 0xffff) return v4(groups[6], groups[7]);
+  if (zeros(0, 6) && (groups[6] !== 0 || groups[7] > 1)) return v4(groups[6], groups[7]);
+  // NAT64 well-known prefix 64:ff9b::/96.
+  if (groups[0] === 0x64 && groups[1] === 0xff9b && zeros(2, 6)) return v4(groups[6], groups[7]);
+  // 6to4: 2002:AABB:CCDD::/48 reaches AA.BB.CC.DD.
+  if (groups[0] === 0x2002) return v4(groups[1], groups[2]);
+  return undefined;
+}
+
+/** Eight 16-bit groups of an IPv6 address (with `::` expanded and a dotted IPv4 tail converted). */
+function ipv6Groups(address: string): number[] | undefined {
+  let text = address.toLowerCase().replace(/%.*$/, '');
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.split('::') as [string, string | undefined];
+  const parse = (part: string) => (part === '' ? [] : part.split(':').map((g) => Number.parseInt(g, 16)));
+  const first = parse(head);
+  const last = tail === undefined ? [] : parse(tail);
+  const groups = tail === undefined ? first : [...first, ...Array(8 - first.length - last.length).fill(0), ...last];
+  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : undefined;
 }
 
 /** The host of a URL without IPv6 brackets, lower-cased; WHATWG parsing already normalized IPv4 forms. */
@@ -129,14 +209,25 @@ export class OutboundError extends Error {
   }
 }
 
-/** A DNS lookup that refuses names resolving into denied networks (for http Agents and SDK handlers). */
-export function guardedLookup(policy: OutboundPolicy): LookupFunction {
+/** How names are resolved: the system's resolver, or another with the same shape (tests, custom DNS). */
+export type Resolver = (
+  hostname: string,
+  options: { all: true; family?: number },
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
+
+/**
+ * A DNS lookup that refuses names resolving into denied networks (for http Agents and SDK handlers).
+ * It runs when the connection is made, so a name that resolved to a public address when it was
+ * checked and to a private one now (DNS rebinding) is refused, and the checked address is the one used.
+ */
+export function guardedLookup(policy: OutboundPolicy, resolve: Resolver = dnsLookup as Resolver): LookupFunction {
   return ((hostname: string, options: any, callback: any) => {
     if (policy.blockedNames.has(hostname.toLowerCase().replace(/\.$/, ''))) {
       callback(new OutboundError('denied', `${hostname} is a host this server may not call`));
       return;
     }
-    dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
+    resolve(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error);
       const denied = addresses.find((a) => isDeniedAddress(a.address, policy));
       if (denied) {
@@ -164,6 +255,8 @@ export interface OutboundRequest {
   timeoutMs?: number;
   /** Default 10 MiB. */
   maxResponseBytes?: number;
+  /** Name resolution (default: the system's). */
+  resolver?: Resolver;
 }
 
 export interface OutboundResponse {
@@ -201,7 +294,7 @@ export function outboundRequest(
     const options: https.RequestOptions = {
       method: request.method ?? 'GET',
       headers,
-      lookup: guardedLookup(policy),
+      lookup: guardedLookup(policy, request.resolver),
       // Node's `ca` replaces the public authorities: keep them, so a private CA adds trust, not removes it.
       ...(secure
         ? {
