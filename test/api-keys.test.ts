@@ -452,5 +452,83 @@ for (const engine of testEngines()) {
       const bogus = await server.request('GET', '/user', { token: 'gty_aaaaaaaaaaaa_nothing' });
       assert.equal(bogus.status, 401);
     });
+
+    describe('keys do not outlive what they stand for', () => {
+      const teams = (org: TestOrg) => `/organizations/${org.canonical}/teams`;
+      const create = (org: TestOrg, token: string, body: Record<string, unknown>) =>
+        server.request('POST', keysPath(org), {
+          token,
+          body: { rules: [{ action: 'organization:**', effect: 'allow' }], ...body },
+        });
+
+      it('an expiry in the past is refused; a key stops working when it expires', async () => {
+        const t = await tenant(server);
+        const past = await create(t.org, t.token, { name: 'too late', expires_at: nowSeconds() - 10 });
+        assert.equal(past.status, 422);
+        assert.match(past.body.errors[0].message, /expires_at: must be in the future/);
+        const soon = nowSeconds() + 3600;
+        const made = await create(t.org, t.token, { name: 'short lived', expires_at: soon });
+        assert.equal(made.status, 200, made.text);
+        assert.equal(made.body.data.expires_at, soon);
+        assert.equal((await server.request('GET', teams(t.org), { token: made.body.data.token })).status, 200);
+        await server.database.db
+          .updateTable('api_keys')
+          .set({ expires_at: nowSeconds() - 1 })
+          .where('canonical', '=', 'short-lived')
+          .execute();
+        // The cached resolution holds until its expiry at most; an access write drops it now.
+        await server.request('DELETE', keysPath(t.org, 'no-such-key'), { token: t.token });
+        assert.equal((await server.request('GET', teams(t.org), { token: made.body.data.token })).status, 401);
+      });
+
+      it("a removed member's keys fail on the next request, until an admin gives them a new owner", async () => {
+        const t = await tenant(server);
+        const member = await createUser(server);
+        const memberId = await addMember(server, t.org, member, 'organization-admin');
+        const made = await create(t.org, sessionToken(server, member), { name: 'member key' });
+        assert.equal(made.status, 200, made.text);
+        const key = made.body.data.token;
+        assert.equal((await server.request('GET', teams(t.org), { token: key })).status, 200);
+        const removed = await server.request('DELETE', `/organizations/${t.org.canonical}/members/${memberId}`, {
+          token: t.token,
+        });
+        assert.equal(removed.status, 204, removed.text);
+        assert.equal((await server.request('GET', teams(t.org), { token: key })).status, 401);
+        const reowned = await server.request('PUT', keysPath(t.org, 'member-key'), {
+          token: t.token,
+          body: { name: 'member key', owner: t.user.username },
+        });
+        assert.equal(reowned.status, 200, reowned.text);
+        assert.equal((await server.request('GET', teams(t.org), { token: key })).status, 200);
+        const trail = await auditTrail(server, t.org.id);
+        assert.ok(
+          trail.some((e: any) => e.type === 'organization:api_key:update' || /api_key/.test(JSON.stringify(e))),
+        );
+      });
+
+      it("a deleted account's keys stop working instead of living on without an owner", async () => {
+        const t = await tenant(server);
+        const member = await createUser(server);
+        await addMember(server, t.org, member, 'organization-admin');
+        const memberToken = sessionToken(server, member);
+        const made = await create(t.org, memberToken, { name: 'orphan key' });
+        const key = made.body.data.token;
+        assert.equal((await server.request('GET', teams(t.org), { token: key })).status, 200);
+        const gone = await server.request('DELETE', '/user', { token: memberToken });
+        assert.equal(gone.status, 204, gone.text);
+        assert.equal((await server.request('GET', teams(t.org), { token: key })).status, 401);
+      });
+
+      it('a key created by a key dies with it', async () => {
+        const t = await tenant(server);
+        const parent = await create(t.org, t.token, { name: 'parent key' });
+        const child = await create(t.org, parent.body.data.token, { name: 'child key' });
+        assert.equal(child.status, 200, child.text);
+        assert.equal((await server.request('GET', teams(t.org), { token: child.body.data.token })).status, 200);
+        assert.equal((await server.request('DELETE', keysPath(t.org, 'parent-key'), { token: t.token })).status, 204);
+        assert.equal((await server.request('GET', teams(t.org), { token: child.body.data.token })).status, 401);
+        assert.equal((await server.request('GET', keysPath(t.org, 'child-key'), { token: t.token })).status, 404);
+      });
+    });
   });
 }

@@ -2,7 +2,8 @@ import type { components } from '../../generated/contract.js';
 import { presentOwner } from '../users/present.js';
 import type { ApiKeyWithOwner, StoredRule } from './repo.js';
 
-export type ApiKeyWire = components['schemas']['APIKey'];
+/** The contract's APIKey, with Gantry's `expires_at` extension (docs/api-keys.md). */
+export type ApiKeyWire = components['schemas']['APIKey'] & { expires_at?: number };
 
 /** The full token is only ever passed in right after creation; later reads show `last_seven` alone. */
 export function presentApiKey(row: ApiKeyWithOwner, rules: StoredRule[], token?: string): ApiKeyWire {
@@ -16,6 +17,7 @@ export function presentApiKey(row: ApiKeyWithOwner, rules: StoredRule[], token?:
     rules: rules.map((rule) => ({ id: rule.id, action: rule.action, effect: 'allow', resources: rule.resources })),
     ...(owner ? { owner } : {}),
     ...(row.last_used_at !== null ? { last_used: row.last_used_at } : {}),
+    ...(row.expires_at !== null ? { expires_at: row.expires_at } : {}),
     ...(token ? { token } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { RuleSpec } from '../../platform/authz/rules.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { prepared } from '../../platform/db/prepared.js';
@@ -26,6 +26,9 @@ const KEY_COLUMNS = [
   'api_keys.last_seven',
   'api_keys.readonly',
   'api_keys.last_used_at',
+  'api_keys.expires_at',
+  'api_keys.owner_gone_at',
+  'api_keys.created_by_key_id',
   'api_keys.created_at',
   'api_keys.updated_at',
 ] as const;
@@ -102,7 +105,14 @@ export async function insertKey(
 export async function updateKey(
   db: DbHandle,
   id: number,
-  values: { name: string; description: string; owner_user_id: number | null; updated_at: number },
+  values: {
+    name: string;
+    description: string;
+    owner_user_id: number | null;
+    owner_gone_at: number | null;
+    expires_at: number | null;
+    updated_at: number;
+  },
 ): Promise<void> {
   await db.updateTable('api_keys').set(values).where('id', '=', id).execute();
 }
@@ -139,6 +149,8 @@ const byPrefix = prepared((db, p: { prefix: string }) =>
       'api_keys.readonly',
       'api_keys.owner_user_id',
       'api_keys.last_used_at',
+      'api_keys.expires_at',
+      'api_keys.owner_gone_at',
       'owner.username as owner_username',
     ])
     .where('api_keys.prefix', '=', p.prefix),
@@ -156,4 +168,27 @@ export async function touchLastUsed(db: DbHandle, id: number, now: number, inter
     .where('id', '=', id)
     .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', now - intervalSeconds)]))
     .execute();
+}
+
+/**
+ * Whether a key's owner still stands in the key's organization: an accepted member of it or of one of
+ * its ancestors (where membership reaches down). Read when a key is resolved (then cached).
+ */
+export async function ownerStillStands(db: DbHandle, organizationId: number, userId: number): Promise<boolean> {
+  const result = await sql<{ found: number }>`
+    with recursive chain(id, parent_id, depth) as (
+      select id, parent_id, 0 from organizations where id = ${organizationId}
+      union all
+      select o.id, o.parent_id, c.depth + 1 from organizations o join chain c on o.id = c.parent_id where c.depth < 64
+    )
+    select 1 as found from memberships m
+    where m.user_id = ${userId} and m.organization_id in (select id from chain)
+      and (m.invitation_state is null or m.invitation_state = 'accepted')
+    limit 1`.execute(db);
+  return result.rows.length > 0;
+}
+
+/** Part of deleting an account: its keys stop working (until an admin gives them a new owner). */
+export async function markOwnerGone(db: DbHandle, userId: number, now: number): Promise<void> {
+  await db.updateTable('api_keys').set({ owner_gone_at: now }).where('owner_user_id', '=', userId).execute();
 }

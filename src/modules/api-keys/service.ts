@@ -87,6 +87,16 @@ function checkText(name: string, description: string | undefined): void {
   }
 }
 
+/** Longest lifetime a key may be given (ten years); a key without `expires_at` does not expire. */
+const MAX_LIFETIME_SECONDS = 10 * 365 * 24 * 3600;
+
+function checkedExpiry(expiresAt: number | null | undefined, now: number): number | null {
+  if (expiresAt === undefined || expiresAt === null) return null;
+  if (expiresAt <= now) throw unprocessable('expires_at: must be in the future (Unix seconds)');
+  if (expiresAt > now + MAX_LIFETIME_SECONDS) throw unprocessable('expires_at: must be within ten years');
+  return expiresAt;
+}
+
 async function uniquePrefix(db: DbHandle): Promise<string> {
   for (;;) {
     const prefix = randomPrefix();
@@ -108,6 +118,10 @@ export async function createApiKey(
     description?: string;
     ownerUserId: number | null;
     createdBy: number | null;
+    /** The key creating this one (through the API): deleting it deletes this one. */
+    createdByKeyId?: number | null;
+    /** Unix seconds; undefined or null: no expiry. */
+    expiresAt?: number | null;
     rules: RuleSpec[];
     readonly: boolean;
   },
@@ -127,6 +141,7 @@ export async function createApiKey(
     const prefix = await uniquePrefix(trx);
     const token = makeToken(prefix);
     const now = nowSeconds();
+    const expiresAt = checkedExpiry(input.expiresAt, now);
     const id = await repo.insertKey(
       trx,
       {
@@ -140,6 +155,9 @@ export async function createApiKey(
         token_hash: sha256(token),
         last_seven: token.slice(-7),
         readonly: flag(input.readonly),
+        expires_at: expiresAt,
+        owner_gone_at: null,
+        created_by_key_id: input.createdByKeyId ?? null,
         created_at: now,
         updated_at: now,
       },
@@ -182,6 +200,7 @@ export interface NewApiKeyBody {
   canonical?: string;
   description?: string;
   owner?: string;
+  expires_at?: number;
   rules: Array<{ action: string; effect: string; resources?: string[] }>;
 }
 
@@ -202,6 +221,8 @@ export async function issueApiKey(
     description: body.description,
     ownerUserId: owner,
     createdBy: access.actor.userId,
+    createdByKeyId: access.actor.apiKeyId,
+    expiresAt: body.expires_at,
     rules,
     readonly,
   });
@@ -253,11 +274,14 @@ export interface UpdateApiKeyBody {
   name: string;
   description?: string;
   owner?: string;
+  expires_at?: number;
 }
 
 /**
- * Changes name, description and owner; rules are immutable (recreate the key to change them). As the
- * contract says for updates, optional fields left out are cleared: no `owner` means no owner.
+ * Changes name, description, owner and expiry; rules are immutable (recreate the key to change them).
+ * As the contract says for updates, optional fields left out are cleared: no `owner` means no owner,
+ * no `expires_at` no expiry. Naming an owner gives a key whose owner left a new one (it works again);
+ * the update's audit event records who did it.
  */
 export async function updateApiKey(
   db: DbHandle,
@@ -268,16 +292,19 @@ export async function updateApiKey(
   const key = await findKeyOrFail(db, access.organization.id, canonical);
   checkText(body.name, body.description);
   const owner = body.owner ? await ownerId(db, access, body.owner) : null;
+  const now = nowSeconds();
   await repo.updateKey(db, key.id, {
     name: body.name,
     description: body.description ?? '',
     owner_user_id: owner,
-    updated_at: nowSeconds(),
+    owner_gone_at: owner === null ? key.owner_gone_at : null,
+    expires_at: body.expires_at === key.expires_at ? key.expires_at : checkedExpiry(body.expires_at, now),
+    updated_at: now,
   });
   return readApiKey(db, access, canonical);
 }
 
-/** Deleting revokes: the token resolver reads the key on every request. */
+/** Deleting revokes it, and the keys it created (the auth cache is cleared on every replica). */
 export async function deleteApiKey(db: DbHandle, access: Access, canonical: string): Promise<void> {
   const key = await findKeyOrFail(db, access.organization.id, canonical);
   await repo.deleteKey(db, key.id);

@@ -4,7 +4,7 @@ import { randomToken, safeEqual, sha256 } from '../../platform/crypto/hashing.js
 import { isSet, nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import type { Actor, TokenResolver } from '../../platform/http/auth.js';
-import { keyByPrefix, touchLastUsed } from './repo.js';
+import { keyByPrefix, ownerStillStands, touchLastUsed } from './repo.js';
 
 /**
  * API key tokens look like `gty_<prefix>_<secret>`: the prefix (12 lowercase letters and digits) is
@@ -56,6 +56,13 @@ export function apiKeyTokenResolver(db: DbHandle, log?: FastifyBaseLogger): Toke
     if (!key || !safeEqual(sha256(token), key.token_hash)) return undefined;
 
     const now = nowSeconds();
+    // Expired, or its owner is gone (account deleted, or no longer a member where the key works): the
+    // token is refused like an unknown one, until an admin gives the key a new owner.
+    if (key.expires_at !== null && key.expires_at <= now) return undefined;
+    if (key.owner_gone_at !== null) return undefined;
+    if (key.owner_user_id !== null && !(await ownerStillStands(db, key.organization_id, key.owner_user_id))) {
+      return undefined;
+    }
     if (key.last_used_at === null || key.last_used_at <= now - LAST_USED_INTERVAL_SECONDS) {
       // Best effort: failing to record usage must not fail the request.
       await touchLastUsed(db, key.id, now, LAST_USED_INTERVAL_SECONDS).catch((error: unknown) =>
@@ -69,7 +76,7 @@ export function apiKeyTokenResolver(db: DbHandle, log?: FastifyBaseLogger): Toke
       username: key.owner_username ?? null,
       apiKeyId: key.id,
       organizationId: key.organization_id,
-      validUntil: Number.POSITIVE_INFINITY,
+      validUntil: key.expires_at !== null ? key.expires_at * 1000 : Number.POSITIVE_INFINITY,
     };
     return actor;
   };

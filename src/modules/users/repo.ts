@@ -108,7 +108,12 @@ export async function deleteUserCompletely(db: DbHandle, userId: number): Promis
   await db.deleteFrom('memberships').where('user_id', '=', userId).execute();
   await db.deleteFrom('user_tokens').where('user_id', '=', userId).execute();
   await db.updateTable('teams').set({ owner_user_id: null }).where('owner_user_id', '=', userId).execute();
-  await db.updateTable('api_keys').set({ owner_user_id: null }).where('owner_user_id', '=', userId).execute();
+  // Its keys stop working rather than live on without an owner (an admin may give them a new one).
+  await db
+    .updateTable('api_keys')
+    .set({ owner_user_id: null, owner_gone_at: nowSeconds() })
+    .where('owner_user_id', '=', userId)
+    .execute();
   await db.updateTable('api_keys').set({ created_by: null }).where('created_by', '=', userId).execute();
   await db.updateTable('memberships').set({ invited_by: null }).where('invited_by', '=', userId).execute();
   await db.deleteFrom('users').where('id', '=', userId).execute();

@@ -157,6 +157,12 @@ export interface ApiKeysTable {
   last_seven: string;
   readonly: Flag;
   last_used_at: number | null;
+  /** Unix seconds after which the key no longer works; null: no expiry. */
+  expires_at: number | null;
+  /** When the owner's account was deleted: the key stops working until an admin gives it an owner. */
+  owner_gone_at: number | null;
+  /** The key that created this one through the API: deleting it deletes this one. */
+  created_by_key_id: number | null;
   created_at: number;
   updated_at: number;
 }

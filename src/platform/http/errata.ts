@@ -25,8 +25,29 @@ function queryParameter(document: JsonSchema, path: string, name: string): any {
   return op?.parameters?.find((p: { name: string; in: string }) => p.in === 'query' && p.name === name)?.schema;
 }
 
+/**
+ * Gantry's extensions of the contract's objects: optional fields only, so every request and answer of
+ * the contract stays valid (docs/api-conventions.md lists them).
+ */
+const PROPERTY_ADDITIONS: Array<{ schema: string; name: string; property: Record<string, unknown> }> = [
+  ...['NewAPIKey', 'UpdateAPIKey', 'APIKey'].map((schema) => ({
+    schema,
+    name: 'expires_at',
+    property: {
+      type: 'integer',
+      format: 'uint64',
+      minimum: 0,
+      description: 'Gantry extension: Unix seconds after which the key stops working; absent: no expiry.',
+    },
+  })),
+];
+
 /** Applies the errata in place; a schema no longer found (the contract was fixed) is simply skipped. */
 export function applyErrata(document: JsonSchema): JsonSchema {
+  for (const { schema, name, property } of PROPERTY_ADDITIONS) {
+    const target = schemas(document)[schema];
+    if (target?.properties && !target.properties[name]) target.properties[name] = property;
+  }
   for (const { at, values } of ENUM_ADDITIONS) {
     const schema = at(document);
     if (!schema || !Array.isArray(schema.enum)) continue;
