@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { timingSafeEqual } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ssh2 from 'ssh2';
+import { GitError, type GitFailure } from '../../src/platform/git/index.js';
 import { isDeniedAddress, type OutboundPolicy, parseOutboundPolicy } from '../../src/platform/net/outbound.js';
 
 const TLS = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'tls');
@@ -112,7 +114,7 @@ export async function startGitHttpServer(root: string, username: string, passwor
           GIT_PROTOCOL: String(req.headers['git-protocol'] ?? ''),
           HTTP_CONTENT_ENCODING: String(req.headers['content-encoding'] ?? ''),
         },
-        stdio: ['pipe', 'pipe', 'inherit'],
+        stdio: ['pipe', 'pipe', 'ignore'],
       });
       req.pipe(cgi.stdin);
       let head = Buffer.alloc(0);
@@ -171,7 +173,7 @@ export function sshKeyPair(passphrase?: string): SshKeyPair {
 
 export interface GitSshServer {
   port: number;
-  /** `git@127.0.0.1:<name>.git` style is port 22 only: use ssh://git@127.0.0.1:<port>/<name>.git */
+  /** `ssh://git@127.0.0.1:<port>/<name>.git` (the short `git@host:path` form has no port). */
   url(name: string): string;
   /** The known_hosts line for this server. */
   knownHostsLine: string;
@@ -261,4 +263,28 @@ export function loopbackAllowedPolicy(): OutboundPolicy {
   const policy = parseOutboundPolicy('');
   if (isDeniedAddress('127.0.0.1', policy)) throw new Error('update loopbackAllowedPolicy: loopback is denied');
   return policy;
+}
+
+/** What a git layer logged, for tests that check outcomes are logged and secrets are not. */
+export interface LogRecord {
+  level: string;
+  fields: object;
+  message: string;
+}
+
+export function recordingLogger(records: LogRecord[]) {
+  const at = (level: string) => (fields: object, message: string) => records.push({ level, fields, message });
+  return { debug: at('debug'), info: at('info'), warn: at('warn') };
+}
+
+export async function rejectsGit(promise: Promise<unknown>, reason: GitFailure, pattern?: RegExp): Promise<GitError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof GitError, `expected a GitError, got ${String(error)}`);
+    assert.equal(error.reason, reason, error.message);
+    if (pattern) assert.match(error.message, pattern);
+    return error;
+  }
+  assert.fail(`expected a ${reason} rejection`);
 }

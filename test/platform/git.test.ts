@@ -6,32 +6,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
-import { checkGitAvailable, createGit, type Git, GitError, type GitFailure } from '../../src/platform/git/index.js';
+import { checkGitAvailable, createGit, type Git } from '../../src/platform/git/index.js';
 import { parseOutboundPolicy } from '../../src/platform/net/outbound.js';
-import { gitSync, loopbackAllowedPolicy, makeBareRepo, missingPrograms } from '../helpers/git-servers.js';
-
-export interface LogRecord {
-  level: string;
-  fields: object;
-  message: string;
-}
-
-export function recordingLogger(records: LogRecord[]) {
-  const at = (level: string) => (fields: object, message: string) => records.push({ level, fields, message });
-  return { debug: at('debug'), info: at('info'), warn: at('warn') };
-}
-
-export async function rejectsGit(promise: Promise<unknown>, reason: GitFailure, pattern?: RegExp): Promise<GitError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof GitError, `expected a GitError, got ${String(error)}`);
-    assert.equal(error.reason, reason, error.message);
-    if (pattern) assert.match(error.message, pattern);
-    return error;
-  }
-  assert.fail(`expected a ${reason} rejection`);
-}
+import {
+  gitSync,
+  type LogRecord,
+  loopbackAllowedPolicy,
+  makeBareRepo,
+  missingPrograms,
+  recordingLogger,
+  rejectsGit,
+} from '../helpers/git-servers.js';
 
 const skip = missingPrograms('git');
 

@@ -55,7 +55,7 @@ export function classifyGitStderr(stderr: string): GitFailure {
   }
   if (/couldn't find remote ref|Remote branch .* not found|not found in upstream/i.test(stderr)) return 'not-found';
   if (
-    /does not appear to be a git repository|Repository not found|The requested URL returned error: 404|HTTP 404|not a git repository/i.test(
+    /does not appear to be a git repository|Repository not found|repository '[^']*' not found|The requested URL returned error: 404|HTTP 404|not a git repository/i.test(
       stderr,
     )
   ) {
