@@ -32,6 +32,8 @@ export interface SessionOptions {
  */
 export interface GitSession {
   env: Record<string, string>;
+  /** The operation's own directory (mode 0700), removed by dispose. */
+  dir: string;
   secrets: string[];
   dispose(): Promise<void>;
 }
@@ -182,7 +184,7 @@ export async function remoteSession(
       config.push(['protocol.file.allow', 'always']);
     }
 
-    return { env: { ...baseGitEnv(options.home, config), ...env }, secrets, dispose };
+    return { env: { ...baseGitEnv(options.home, config), ...env }, dir, secrets, dispose };
   } catch (error) {
     await dispose();
     throw error;
