@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { timingSafeEqual } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -46,12 +46,12 @@ export function gitSync(args: string[], cwd?: string): string {
 
 /**
  * A bare repository at `<root>/<name>.git` whose branches hold the given files (one commit each);
- * `{}` makes an empty repository. Pushes over http are allowed.
+ * `{}` makes an empty repository; `{symlink: target}` makes a symbolic link. Pushes over http are allowed.
  */
 export function makeBareRepo(
   root: string,
   name: string,
-  branches: Record<string, Record<string, string | Buffer>> = {},
+  branches: Record<string, Record<string, string | Buffer | { symlink: string }>> = {},
 ): string {
   const bare = join(root, `${name}.git`);
   gitSync(['init', '--quiet', '--bare', '--initial-branch=main', bare]);
@@ -61,7 +61,8 @@ export function makeBareRepo(
     gitSync(['init', '--quiet', `--initial-branch=${branch}`], work);
     for (const [path, content] of Object.entries(files)) {
       mkdirSync(dirname(join(work, path)), { recursive: true });
-      writeFileSync(join(work, path), content);
+      if (typeof content === 'object' && 'symlink' in content) symlinkSync(content.symlink, join(work, path));
+      else writeFileSync(join(work, path), content);
     }
     gitSync(['add', '--all'], work);
     gitSync(['commit', '--quiet', '-m', `fixture ${branch}`], work);

@@ -108,6 +108,8 @@ describe('git URL policy', () => {
     refused('', open, 'syntax');
     refused(`https://git.example.com/${'a'.repeat(3000)}`, open, 'syntax');
     refused('git@ho?st:repo', open, 'syntax');
+    refused('gi;t@host:repo', open, 'syntax', /user name/);
+    refused('ssh://a%60id%60@host/repo', open, 'syntax', /user name/);
     assert.doesNotMatch(gitUrlProblem('https://user:secret@git.example.com/x.git', open)!, /secret/);
     assert.equal(gitUrlProblem('https://git.example.com/x.git', open), undefined);
   });

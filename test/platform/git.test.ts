@@ -37,6 +37,7 @@ describe('git on local repositories', { skip }, () => {
         'stacks/web/.cycloid.yml': 'name: web\n',
         'stacks/db/.cycloid.yml': 'name: db\n',
         'bin/blob': Buffer.from([0, 1, 2, 255]),
+        'stacks/link': { symlink: '/etc/passwd' },
       },
       dev: { 'README.md': '# dev\n' },
     });
@@ -70,10 +71,13 @@ describe('git on local repositories', { skip }, () => {
     assert.deepEqual([...(await git.readFile(dir, commit, 'bin/blob'))], [0, 1, 2, 255]);
     assert.deepEqual(
       (await git.listFiles(dir, commit)).map((f) => f.path),
-      ['README.md', 'bin/blob', 'stacks/db/.cycloid.yml', 'stacks/web/.cycloid.yml'],
+      ['README.md', 'bin/blob', 'stacks/db/.cycloid.yml', 'stacks/link', 'stacks/web/.cycloid.yml'],
     );
+    const link = (await git.listFiles(dir, commit, 'stacks')).find((f) => f.path === 'stacks/link');
+    assert.equal(link?.symlink, true);
+    assert.equal((await git.readFile(dir, commit, 'stacks/link')).toString(), '/etc/passwd', 'never followed');
     assert.deepEqual(await git.listFiles(dir, commit, 'stacks/web'), [
-      { path: 'stacks/web/.cycloid.yml', size: 10, executable: false },
+      { path: 'stacks/web/.cycloid.yml', size: 10, executable: false, symlink: false },
     ]);
     // Nothing of the repository is checked out as files: the cache is bare.
     assert.ok(!readdirSync(dir).includes('README.md'));

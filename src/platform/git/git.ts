@@ -197,7 +197,13 @@ export function createGit(options: GitOptions): Git {
       // <mode> <type> <object> <size>\t<path>; submodules (commits) and trees are not files.
       const match = /^(\d+) (\w+) [0-9a-f]+ +(\d+|-)\t([\s\S]+)$/.exec(record);
       if (match && match[2] === 'blob') {
-        files.push({ path: match[4]!, size: Number(match[3]), executable: match[1] === '100755' });
+        const mode = match[1];
+        files.push({
+          path: match[4]!,
+          size: Number(match[3]),
+          executable: mode === '100755',
+          symlink: mode === '120000',
+        });
       }
     }
     return files;

@@ -35,6 +35,8 @@ export interface GitFile {
   path: string;
   size: number;
   executable: boolean;
+  /** A symbolic link: its content (readFile) is the path it points to, never followed. */
+  symlink: boolean;
 }
 
 export interface GitAuthor {

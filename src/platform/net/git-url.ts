@@ -47,6 +47,14 @@ const SCP_LIKE = /^(?:([^@/]+)@)?(\[[^\]/]+\]|[^:/[\]]+):(.*)$/;
 const SSH_SCHEMES = new Set(['ssh', 'git+ssh', 'ssh+git']);
 /** An ssh host as written: a name, an IPv4 spelling, or a bracketed IPv6 address. */
 const SSH_HOST = /^(?:[a-z0-9_.-]+|\[[0-9a-f:.]+\])$/i;
+/** An ssh user name as hosting services use them (`git`, `org-123`, CodeCommit key ids). */
+const SSH_USER = /^[a-z0-9._~+-]+$/i;
+
+function checkUser(user: string | undefined): void {
+  if (user === undefined) return;
+  if (user.startsWith('-')) throw new GitUrlError('option', 'a user name may not start with "-"');
+  if (!SSH_USER.test(user)) throw new GitUrlError('syntax', 'the user name has characters ssh users do not have');
+}
 
 /**
  * The host as WHATWG parsing normalizes it for https (decimal, octal and hex IPv4 spellings become
@@ -120,7 +128,7 @@ export function parseGitUrl(raw: string, policy: GitUrlPolicy): GitTarget {
       checkHost(host, policy);
       if (!ssh) return { kind: 'https', url: url.href, host, port: Number(url.port || 443) };
       const user = url.username ? decodeURIComponent(url.username) : undefined;
-      if (user?.startsWith('-')) throw new GitUrlError('option', 'a user name may not start with "-"');
+      checkUser(user);
       const path = decodeURIComponent(url.pathname);
       if (path === '' || path === '/') throw new GitUrlError('syntax', 'the URL names no repository');
       return { kind: 'ssh', url: raw, user, host, port: Number(url.port || 22), path };
@@ -134,7 +142,7 @@ export function parseGitUrl(raw: string, policy: GitUrlPolicy): GitTarget {
   const scp = SCP_LIKE.exec(raw);
   if (scp) {
     const [, user, rawHost, path] = scp as unknown as [string, string | undefined, string, string];
-    if (user?.startsWith('-')) throw new GitUrlError('option', 'a user name may not start with "-"');
+    checkUser(user);
     if (rawHost.startsWith('-')) throw new GitUrlError('option', 'a host may not start with "-"');
     if (path.startsWith('-')) throw new GitUrlError('option', 'a repository path may not start with "-"');
     if (path === '') throw new GitUrlError('syntax', 'the URL names no repository');
