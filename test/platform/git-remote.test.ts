@@ -124,6 +124,15 @@ describe('git against remote servers', { skip }, () => {
         git.listBranches({ url: http.url('nothing'), credential: basic(), caCert: TEST_CA }),
         'not-found',
       );
+      await rejectsGit(
+        git.listBranches({
+          url: http.url('stacks'),
+          credential: { kind: 'ssh', privateKey: key.privateKey, passphrase },
+        }),
+        'invalid',
+        /an ssh key cannot be used with an https repository URL/,
+      );
+      await rejectsGit(git.listBranches({ url: ssh.url('stacks'), credential: basic() }), 'invalid', /ssh repository/);
     });
 
     it('connects to the address the policy checked, not to what git would resolve', async () => {

@@ -43,6 +43,7 @@ export class GitError extends AppError {
 
 /** The failure git's own words (LC_ALL=C) describe; `failed` when none matches. */
 export function classifyGitStderr(stderr: string): GitFailure {
+  if (/cannot run ssh|ssh: (command )?not found/i.test(stderr)) return 'unavailable';
   if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|host key for .* has changed/i.test(stderr)) {
     return 'host-key';
   }

@@ -1,7 +1,9 @@
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import type { GitTarget } from '../net/git-url.js';
+import { GitError } from './errors.js';
 
 /** A credential as the caller opened it from the vault; never written into a URL, argv or a log. */
 export type GitCredential =
@@ -101,6 +103,15 @@ export async function remoteSession(
   remote: GitRemote,
   options: SessionOptions,
 ): Promise<GitSession> {
+  const credential = remote.credential;
+  if (credential && target.kind !== (credential.kind === 'basic' ? 'https' : 'ssh')) {
+    // Never offer one transport's secret to another (a key passphrase as an https password).
+    const kind = credential.kind === 'basic' ? 'a username and password' : 'an ssh key';
+    throw new GitError(
+      'invalid',
+      `${kind} cannot be used with ${target.kind === 'local' ? 'a local' : `an ${target.kind}`} repository URL`,
+    );
+  }
   await mkdir(options.tmpRoot, { recursive: true, mode: 0o700 });
   const dir = await mkdtemp(join(options.tmpRoot, 'op-'));
   await chmod(dir, 0o700);
@@ -109,7 +120,6 @@ export async function remoteSession(
     const config: [string, string][] = [];
     const env: Record<string, string> = {};
     const secrets: string[] = [];
-    const credential = remote.credential;
 
     if (credential?.kind === 'basic' || credential?.kind === 'ssh') {
       const askpass = join(dir, 'askpass.sh');
@@ -130,7 +140,7 @@ export async function remoteSession(
 
     if (target.kind === 'https') {
       config.push(['protocol.https.allow', 'always']);
-      if (address) {
+      if (address && !isIP(target.host)) {
         const pinned = address.includes(':') ? `[${address}]` : address;
         config.push(['http.curloptResolve', `${target.host}:${target.port}:${pinned}`]);
       }
