@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,6 +140,30 @@ describe('git on local repositories', { skip }, () => {
       files: [{ path: 'new/file.yml', content: 'a: 1\n' }],
     });
     assert.deepEqual(same, { commit: first.commit, pushed: false });
+
+    await rejectsGit(
+      git.commitAndPush({
+        remote: { url: work },
+        branch: 'main',
+        author,
+        message: 'm',
+        files: [{ path: 'new', content: 'x' }],
+      }),
+      'invalid',
+      /new is a directory on main/,
+    );
+    await rejectsGit(
+      git.commitAndPush({
+        remote: { url: work },
+        branch: 'main',
+        author,
+        message: 'm',
+        files: [{ path: 'keep.txt/inner', content: 'x' }],
+      }),
+      'invalid',
+      /keep\.txt is a file on main/,
+    );
+    assert.equal(gitSync(['rev-parse', 'main'], work).trim(), first.commit, 'nothing was pushed');
   });
 
   it('serializes writers of one repository: concurrent commits both land', async () => {
@@ -283,6 +307,20 @@ describe('git on local repositories', { skip }, () => {
     } finally {
       silent.close();
     }
+  });
+
+  it('removes operation directories a stopped server left behind', async () => {
+    const stale = join(dataDir, 'git', 'tmp', 'op-stale');
+    mkdirSync(stale);
+    writeFileSync(join(stale, 'id'), 'key');
+    utimesSync(stale, new Date(Date.now() - 2 * 3600_000), new Date(Date.now() - 2 * 3600_000));
+    const fresh = createGit({
+      dataDir,
+      urlPolicy: { outbound: loopbackAllowedPolicy(), allowLocal: true },
+      logger: recordingLogger(logs),
+    });
+    await fresh.listBranches({ url: stacks });
+    assert.ok(!existsSync(stale));
   });
 
   it('leaves no temporary files behind', () => {

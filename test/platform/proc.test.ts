@@ -150,5 +150,10 @@ describe('child processes', () => {
       runProcess('gantry-no-such-program', [], { inheritEnv: ['PATH'] }),
       (error: unknown) => error instanceof ProcessError && error.reason === 'not-found',
     );
+    await assert.rejects(
+      runProcess('sh', ['-c', 'true'], { inheritEnv: ['PATH'], cwd: '/nonexistent-gantry-dir' }),
+      (error: unknown) =>
+        error instanceof ProcessError && error.reason === 'spawn-failed' && /does not exist/.test(error.message),
+    );
   });
 });

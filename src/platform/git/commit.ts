@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { GitError } from './errors.js';
 import type { GitRunner } from './runner.js';
 import type { CommitRequest } from './types.js';
 
@@ -21,7 +22,10 @@ export async function buildCommit(
     const result = await runner.run(['-C', dir, ...args], { env: { ...env, ...extraEnv }, stdin, timeoutMs: 60_000 });
     return runner.check(result, `git ${args[0]}`).stdout.trim();
   };
-  if (parent) await plumbing(['read-tree', parent]);
+  if (parent) {
+    await plumbing(['read-tree', parent]);
+    refuseShapeChanges(request, (await plumbing(['ls-files', '-z'])).split('\0'));
+  }
   const entries: string[] = [];
   for (const file of request.files) {
     if (file.content === null) {
@@ -42,4 +46,26 @@ export async function buildCommit(
     GIT_COMMITTER_NAME: committer.name,
     GIT_COMMITTER_EMAIL: committer.email,
   });
+}
+
+/**
+ * git's index silently replaces a directory by a file of the same name and a file by a directory: a
+ * write must not delete what the caller did not name.
+ */
+function refuseShapeChanges(request: CommitRequest, existing: string[]): void {
+  const files = new Set(existing.filter(Boolean));
+  const directories = new Set<string>();
+  for (const path of files) {
+    for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1)) directories.add(path.slice(0, i));
+  }
+  for (const file of request.files) {
+    if (file.content === null) continue;
+    if (directories.has(file.path)) {
+      throw new GitError('invalid', `${file.path} is a directory on ${request.branch}: delete its files first`);
+    }
+    for (let i = file.path.indexOf('/'); i !== -1; i = file.path.indexOf('/', i + 1)) {
+      const parent = file.path.slice(0, i);
+      if (files.has(parent)) throw new GitError('invalid', `${parent} is a file on ${request.branch}, not a directory`);
+    }
+  }
 }

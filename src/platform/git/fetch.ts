@@ -101,5 +101,12 @@ export async function fetchBranch(runner: GitRunner, request: FetchRequest): Pro
   });
   const size = Number(usage.stdout.trim());
   if (usage.code === 0 && size > maxRepoBytes) throw await tooLarge(megabytes(size));
+  // Every fetch adds a pack and every commit loose objects: let git tidy up when it judges it due, in
+  // the foreground (inside the process group and the time limit), never failing the fetch for it.
+  const gc = await run(['-C', dir, '-c', 'gc.auto=6700', '-c', 'gc.autoDetach=false', 'gc', '--auto', '--quiet'], {
+    env: localEnv(),
+    timeoutMs: request.timeoutMs,
+  });
+  if (gc.code !== 0) runner.log.warn({ code: gc.code, end: gc.end }, `git gc failed in the cache of ${label}`);
   return commit;
 }

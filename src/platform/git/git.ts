@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { type GitTarget, GitUrlError, parseGitUrl, resolveGitTarget } from '../net/git-url.js';
 import { buildCommit } from './commit.js';
@@ -23,6 +23,9 @@ import { checkBranch, checkCommitId, checkCommitRequest, checkPath } from './val
  *   index, so no file of a repository lands on the server's disk as a file.
  * - One writer per repository: fetches and commits of one cache directory run one at a time.
  */
+/** Older than the longest operation could run. */
+const STALE_OPERATION_MS = 60 * 60_000;
+
 export function createGit(options: GitOptions): Git {
   const root = resolve(options.dataDir, 'git');
   const reposRoot = join(root, 'repos');
@@ -45,6 +48,16 @@ export function createGit(options: GitOptions): Git {
         await chmod(dir, 0o700);
       }
       if (!existsSync(knownHostsFile)) await writeFile(knownHostsFile, '', { mode: 0o600, flag: 'a' });
+      // Operation directories a stopped server left behind may hold keys: remove them once they are
+      // old enough not to belong to a running operation of another process sharing the data dir.
+      for (const name of await readdir(tmpRoot)) {
+        const path = join(tmpRoot, name);
+        const info = await stat(path).catch(() => undefined);
+        if (name.startsWith('op-') && info && Date.now() - info.mtimeMs > STALE_OPERATION_MS) {
+          await rm(path, { recursive: true, force: true });
+          log.info({ path }, 'removed a stale git operation directory');
+        }
+      }
     })();
     return prepared;
   };

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { maskSecrets, maskTruncated, usableSecrets } from './mask.js';
 
@@ -105,6 +106,10 @@ export function runProcess(command: string, args: readonly string[], options: Ru
   const started = Date.now();
   const log = options.logger;
 
+  // spawn reports a missing working directory as a missing program (ENOENT): tell them apart.
+  if (options.cwd !== undefined && !existsSync(options.cwd)) {
+    return Promise.reject(new ProcessError('spawn-failed', `${command}: the directory ${options.cwd} does not exist`));
+  }
   return new Promise((resolve, reject) => {
     let child: ReturnType<typeof spawn>;
     try {
