@@ -241,6 +241,9 @@ describe('git on local repositories', { skip }, () => {
     );
     assert.equal(error.status, 422);
     await rejectsGit(off.sync({ url: `file://${stacks}` }, 'main'), 'refused', /rule "local"/);
+    const { dir } = await git.sync({ url: stacks }, 'main');
+    await rejectsGit(git.listBranches({ url: dir }), 'refused', /rule "local".*data directory/);
+    await rejectsGit(git.listBranches({ url: `file://${dataDir}/git/../git/repos` }), 'refused', /data directory/);
     await rejectsGit(git.listBranches({ url: 'ext::sh' }), 'refused', /rule "transport"/);
     await rejectsGit(git.listBranches({ url: '--upload-pack=touch' }), 'refused', /rule "option"/);
     await rejectsGit(git.listBranches({ url: 'https://169.254.169.254/x.git' }), 'refused', /rule "network"/);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { type GitTarget, GitUrlError, parseGitUrl, resolveGitTarget } from '../net/git-url.js';
 import { buildCommit } from './commit.js';
@@ -76,6 +76,12 @@ export function createGit(options: GitOptions): Git {
     return next;
   };
 
+  const insideDataDir = async (path: string): Promise<boolean> => {
+    const real = (p: string) => realpath(p).catch(() => resolve(p));
+    const [dataDir, target] = await Promise.all([real(options.dataDir), real(path)]);
+    return target === dataDir || target.startsWith(dataDir + sep);
+  };
+
   const refused = (error: unknown): GitError => {
     if (!(error instanceof GitUrlError)) throw error;
     log.warn({ reason: 'refused', rule: error.rule }, error.message);
@@ -90,6 +96,10 @@ export function createGit(options: GitOptions): Git {
       target = parseGitUrl(remote.url, options.urlPolicy);
     } catch (error) {
       throw refused(error);
+    }
+    if (target.kind === 'local' && (await insideDataDir(target.path))) {
+      // The cache holds every organization's repositories, and the data dir the server's keys.
+      throw refused(new GitUrlError('local', "the server's data directory is not a repository source"));
     }
     let address: string | undefined;
     if (target.kind !== 'local') {
