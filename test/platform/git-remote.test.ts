@@ -54,9 +54,15 @@ describe('git against remote servers', { skip }, () => {
     makeBareRepo(repos, 'config', { main: { 'keep.txt': 'keep\n' } });
     makeBareRepo(repos, 'empty');
     argvLog = join(root, 'argv.log');
-    writeFileSync(join(root, 'recording-git'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${argvLog}'\nexec git "$@"\n`, {
-      mode: 0o755,
-    });
+    // Records its argument vector, and the modes of the operation directory and its files.
+    const script = [
+      '#!/bin/sh',
+      `printf '%s\\n' "$*" >> '${argvLog}'`,
+      `if [ -n "$GIT_ASKPASS" ]; then op=$(dirname "$GIT_ASKPASS"); stat -c '%a %n' "$op" "$op"/* >> '${argvLog}.modes'; fi`,
+      'exec git "$@"',
+      '',
+    ].join('\n');
+    writeFileSync(join(root, 'recording-git'), script, { mode: 0o755 });
     key = sshKeyPair();
     lockedKey = sshKeyPair(passphrase);
     http = await startGitHttpServer(repos, 'reader', password);
@@ -234,6 +240,17 @@ describe('git against remote servers', { skip }, () => {
   });
 
   it('never puts a secret in an argument vector, a log line or a file left behind', () => {
+    const modes = readFileSync(`${argvLog}.modes`, 'utf8').trim().split('\n');
+    assert.ok(
+      modes.some((line) => /^600 .*\/op-[^/]+\/id$/.test(line)),
+      'a key file was seen',
+    );
+    for (const line of modes) {
+      const [mode, path] = line.split(' ') as [string, string];
+      if (/\/op-[^/]+$/.test(path)) assert.equal(mode, '700', path);
+      else if (path.endsWith('/askpass.sh')) assert.equal(mode, '700', path);
+      else if (/\/(id|ca\.pem)$/.test(path)) assert.equal(mode, '600', path);
+    }
     const argv = readFileSync(argvLog, 'utf8');
     assert.ok(argv.includes('ls-remote'), 'the recording git ran');
     const everything = `${argv}\n${JSON.stringify(logs)}`;
