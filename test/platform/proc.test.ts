@@ -75,6 +75,19 @@ describe('child processes', () => {
     assert.ok(!running(orphan), 'the background sleep was killed');
   });
 
+  it('stops waiting a second after the end for a descendant that left the group and holds the output', async () => {
+    const script = "setsid sh -c 'echo $$; exec sleep 30' & sleep 0.3";
+    const result = await runProcess('sh', ['-c', script], { inheritEnv: ['PATH'] });
+    const escaped = Number(result.stdout.trim());
+    try {
+      assert.ok(succeeded(result));
+      assert.ok(escaped > 0 && running(escaped), 'it escaped the group kill');
+      assert.ok(result.durationMs >= 1_000 && result.durationMs < 4_000, `took ${result.durationMs} ms`);
+    } finally {
+      if (escaped > 0 && running(escaped)) process.kill(escaped, 'SIGKILL');
+    }
+  });
+
   it('keeps output up to the cap and counts the rest; or ends a flooding process', async () => {
     const kept = await runProcess('head', ['-c', '3000000', '/dev/zero'], {
       inheritEnv: ['PATH'],
