@@ -185,13 +185,13 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       }
       // Lines stream from the kept bytes only: the cap bounds what a callback receives too.
       if (!options.onLine || piece.length === 0 || (stream === 'stdout' && options.binaryStdout)) return;
-      let text = partial[stream] + decoders[stream].write(piece);
-      let newline = text.indexOf('\n');
-      while (newline !== -1) {
-        emitLine(text.slice(0, newline), stream);
-        text = text.slice(newline + 1);
-        newline = text.indexOf('\n');
+      const buffered = partial[stream] + decoders[stream].write(piece);
+      let start = 0;
+      for (let newline = buffered.indexOf('\n'); newline !== -1; newline = buffered.indexOf('\n', start)) {
+        emitLine(buffered.slice(start, newline), stream);
+        start = newline + 1;
       }
+      let text = buffered.slice(start);
       while (text.length > MAX_LINE) {
         emitLine(text.slice(0, MAX_LINE), stream);
         text = text.slice(MAX_LINE);
@@ -234,7 +234,8 @@ export function runProcess(command: string, args: readonly string[], options: Ru
       clearTimeout(killTimer);
       options.signal?.removeEventListener('abort', onAbort);
       for (const stream of ['stdout', 'stderr'] as const) {
-        if (partial[stream]) emitLine(partial[stream], stream);
+        const rest = options.onLine ? partial[stream] + decoders[stream].end() : '';
+        if (rest) emitLine(rest, stream);
       }
       const text = (stream: 'stdout' | 'stderr') => {
         const raw = Buffer.concat(kept[stream]).toString('utf8');
