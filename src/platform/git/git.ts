@@ -11,6 +11,9 @@ import { type GitRemote, type GitSession, remoteSession } from './session.js';
 import type { CommitRequest, Git, GitBranch, GitFile, GitOptions } from './types.js';
 import { checkBranch, checkCommitId, checkCommitRequest, checkPath } from './validate.js';
 
+/** Older than the longest operation could run. */
+const STALE_OPERATION_MS = 60 * 60_000;
+
 /**
  * Git for the modules (catalog repositories, config repositories): the `git` program run through
  * platform/proc, against remotes the URL policy accepted, with a cache of bare repositories under the
@@ -23,9 +26,6 @@ import { checkBranch, checkCommitId, checkCommitRequest, checkPath } from './val
  *   index, so no file of a repository lands on the server's disk as a file.
  * - One writer per repository: fetches and commits of one cache directory run one at a time.
  */
-/** Older than the longest operation could run. */
-const STALE_OPERATION_MS = 60 * 60_000;
-
 export function createGit(options: GitOptions): Git {
   const root = resolve(options.dataDir, 'git');
   const reposRoot = join(root, 'repos');
@@ -58,7 +58,10 @@ export function createGit(options: GitOptions): Git {
           log.info({ path }, 'removed a stale git operation directory');
         }
       }
-    })();
+    })().catch((error) => {
+      prepared = undefined; // try again on the next operation
+      throw error;
+    });
     return prepared;
   };
 
