@@ -189,6 +189,60 @@ describe('git on local repositories', { skip }, () => {
     ]);
   });
 
+  it('retries once when the branch moves during a commit, then reports a conflict', async () => {
+    // A git that, before each of its first `moves` pushes, lets another writer push to the branch.
+    const movingGit = (moves: number) => {
+      const counter = join(root, `moves-${randomBytes(4).toString('hex')}`);
+      writeFileSync(counter, '');
+      const script = [
+        '#!/bin/sh',
+        'case " $* " in *" push "*)',
+        `  if [ "$(wc -c < '${counter}')" -lt ${moves} ]; then`,
+        `    printf x >> '${counter}'`,
+        '    work=$(mktemp -d)',
+        '    ( export GIT_AUTHOR_NAME=Other GIT_AUTHOR_EMAIL=o@example.com GIT_COMMITTER_NAME=Other GIT_COMMITTER_EMAIL=o@example.com',
+        '      remote=$(printf "%s\\n" "$@" | tail -n 2 | head -n 1)',
+        `      git clone -q "$remote" "$work" && cd "$work" && date +%N > "moved-$(wc -c < '${counter}')" &&`,
+        '      git add -A && git commit -qm moved && git push -q origin HEAD:main ) >/dev/null 2>&1',
+        '    rm -rf "$work"',
+        '  fi ;;',
+        'esac',
+        'exec git "$@"',
+        '',
+      ].join('\n');
+      const path = join(root, `moving-git-${moves}`);
+      writeFileSync(path, script, { mode: 0o755 });
+      return createGit({
+        dataDir: join(root, `moving-data-${moves}`),
+        urlPolicy: { outbound: loopbackAllowedPolicy(), allowLocal: true },
+        logger: recordingLogger(logs),
+        gitBinary: path,
+      });
+    };
+    const request = (url: string) => ({
+      remote: { url },
+      branch: 'main',
+      author: { name: 'Gantry', email: 'gantry@example.com' },
+      message: 'ours',
+      files: [{ path: 'ours.txt', content: 'ours\n' }],
+    });
+
+    const once = makeBareRepo(root, 'moves-once', { main: { 'a.txt': 'a\n' } });
+    const retried = await movingGit(1).commitAndPush(request(once));
+    assert.ok(retried.pushed);
+    assert.equal(gitSync(['rev-parse', 'main'], once).trim(), retried.commit);
+    assert.deepEqual(gitSync(['ls-tree', '--name-only', 'main'], once).trim().split('\n'), [
+      'a.txt',
+      'moved-1',
+      'ours.txt',
+    ]);
+
+    const always = makeBareRepo(root, 'moves-always', { main: { 'a.txt': 'a\n' } });
+    const error = await rejectsGit(movingGit(2).commitAndPush(request(always)), 'conflict', /moved while committing/);
+    assert.equal(error.status, 409);
+    assert.doesNotMatch(gitSync(['ls-tree', '--name-only', 'main'], always), /ours\.txt/);
+  });
+
   it('creates a branch in an empty repository only when asked', async () => {
     const fresh = makeBareRepo(root, 'fresh');
     const request = {
