@@ -313,6 +313,18 @@ describe('git on local repositories', { skip }, () => {
       'refused',
       /resolves to 127\.0\.0\.1/,
     );
+    const unresolved = createGit({
+      dataDir,
+      urlPolicy: { outbound: loopbackAllowedPolicy(), allowLocal: false },
+      logger: recordingLogger(logs),
+      lookup: async () => [],
+    });
+    const gone = await rejectsGit(
+      unresolved.listBranches({ url: 'https://git.example.com/x.git' }),
+      'unreachable',
+      /git\.example\.com could not be resolved \(ENOTFOUND\)/,
+    );
+    assert.equal(gone.status, 502);
     assert.ok(
       logs.some((l) => l.level === 'warn' && /rule "transport"/.test(l.message)),
       'refusals are logged',
