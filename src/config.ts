@@ -43,6 +43,14 @@ export interface Config {
   gcp: { tokenUrl: string; bigQueryUrl: string };
   /** AWS CloudWatch Logs endpoint override (any compatible server); unset: AWS's regional endpoint. */
   cloudWatchLogsEndpoint: string | undefined;
+  /**
+   * Git may read `file://` URLs and local paths. On by default with SQLite (one machine, one operator);
+   * off by default with PostgreSQL, where any organization admin could otherwise read any repository
+   * on the server's disk.
+   */
+  gitAllowLocal: boolean;
+  /** Largest repository (one branch, shallow) the server fetches, in bytes (GANTRY_GIT_MAX_REPO_MB). */
+  gitMaxRepoBytes: number;
   /** First-start administrator and organization (generated when unset). */
   admin: { email: string | undefined; password: string | undefined; organization: string | undefined };
 }
@@ -87,6 +95,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     'GANTRY_AWS_CLOUDWATCH_LOGS_ENDPOINT',
     'GANTRY_REQUEST_TIMEOUT_MS',
     'GANTRY_METRICS_TOKEN',
+    'GANTRY_GIT_ALLOW_LOCAL',
+    'GANTRY_GIT_MAX_REPO_MB',
   ]);
   for (const name of Object.keys(env)) {
     if (name.startsWith('GANTRY_') && !known.has(name) && !name.startsWith('GANTRY_TEST_')) {
@@ -199,6 +209,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       bigQueryUrl: httpUrl('GANTRY_GCP_BIGQUERY_URL', 'https://bigquery.googleapis.com') as string,
     },
     cloudWatchLogsEndpoint: httpUrl('GANTRY_AWS_CLOUDWATCH_LOGS_ENDPOINT', undefined),
+    gitAllowLocal: boolean('GANTRY_GIT_ALLOW_LOCAL', databaseEngine === 'sqlite'),
+    gitMaxRepoBytes: integer('GANTRY_GIT_MAX_REPO_MB', 200, 1, 1024 * 1024) * 1024 * 1024,
     admin: { email: adminEmail, password: adminPassword, organization: adminOrg },
     ...overrides,
   };
