@@ -130,7 +130,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     app.addHook('onClose', async () => channel.close());
   }
   const signer = new JwtSigner(loadSigningKey(config.dataDir, config.jwtSecret));
-  const mailer = new Mailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, dataDir: config.dataDir, log });
+  const mailer = new Mailer({
+    smtpUrl: config.smtpUrl,
+    from: config.mailFrom,
+    dataDir: config.dataDir,
+    log,
+    timeoutMs: config.smtpTimeoutMs,
+  });
   app.addHook('onClose', (_instance, done) => {
     mailer.close();
     done();
@@ -150,6 +156,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     db: database.db,
     authenticator,
     authorizer: createAuthorizer(cache),
+    log,
     audit: writeAudit,
     onAccessWrite: () => {
       cache.clear();

@@ -34,6 +34,8 @@ export interface Config {
   /** Lifetime of session tokens, in seconds. */
   sessionTtlSeconds: number;
   smtpUrl: string | undefined;
+  /** Longest wait for each step of an SMTP exchange, in ms. */
+  smtpTimeoutMs: number;
   mailFrom: string;
   /** Master key sealing secrets at rest; when unset, `<data dir>/master.key` (created on first start). */
   masterKey: string | undefined;
@@ -83,6 +85,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     'GANTRY_SESSION_TTL',
     'GANTRY_TRUST_PROXY',
     'GANTRY_SMTP_URL',
+    'GANTRY_SMTP_TIMEOUT_MS',
     'GANTRY_MAIL_FROM',
     'GANTRY_ADMIN_EMAIL',
     'GANTRY_ADMIN_PASSWORD',
@@ -201,6 +204,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     metricsToken,
     sessionTtlSeconds: integer('GANTRY_SESSION_TTL', 3600, 60, 30 * 24 * 3600),
     smtpUrl,
+    smtpTimeoutMs: integer('GANTRY_SMTP_TIMEOUT_MS', 10_000, 100, 120_000),
     mailFrom: env.GANTRY_MAIL_FROM || 'Gantry <gantry@localhost>',
     masterKey,
     outbound,

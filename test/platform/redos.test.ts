@@ -137,7 +137,8 @@ describe('hostile input over HTTP', () => {
       );
       // Not implemented yet is a 501 after validation: what matters is that validation returned.
       assert.ok(res.status < 500 || res.status === 501, res.text);
-      assert.ok(ms < BUDGET_MS * 3, `GET took ${ms.toFixed(1)} ms`);
+      // Over HTTP on a loaded machine; a backtracking engine takes minutes on these inputs.
+      assert.ok(ms < BUDGET_MS * 10, `GET took ${ms.toFixed(1)} ms`);
     }
   });
 });

@@ -19,7 +19,8 @@ const memberTarget = (ctx: HandlerContext) => `member:${ctx.params.member_id}`;
 export function membersModule({ mailer, config }: ModuleDeps): Module {
   const invitations = (ctx: HandlerContext): InvitationContext => ({
     access: ctx.access!,
-    send: (mail) => mailer.send(mail),
+    // After the commit: a slow or black-holed SMTP server holds no transaction or write lock.
+    send: async (mail) => ctx.afterCommit(() => mailer.send(mail)),
     publicUrl: config.publicUrl,
   });
 

@@ -26,6 +26,11 @@ export interface HandlerContext<P = Record<string, any>, Q = Record<string, any>
   requestId: string;
   request: FastifyRequest;
   reply: FastifyReply;
+  /**
+   * Runs `task` once the operation's transaction has committed (right after the handler when there is
+   * none); dropped if it rolls back. For slow I/O (mail) that must hold no lock; failures are logged.
+   */
+  afterCommit(task: () => Promise<unknown>): void;
 }
 
 /** Written in the same transaction as the operation's changes (see the events module). */

@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../db/database.js';
 import { AppError, badRequest, forbidden, notImplemented } from '../errors.js';
 import type { Authenticator } from './auth.js';
@@ -18,6 +18,8 @@ export interface RegistrarDeps {
   authenticator: Authenticator;
   authorizer?: Authorizer;
   audit?: AuditWriter;
+  /** Where failures of after-commit tasks are logged. */
+  log?: FastifyBaseLogger;
   /** Called when a write that can change access (Module.accessWrites) has finished, committed or not. */
   onAccessWrite?: () => void;
 }
@@ -197,6 +199,7 @@ function buildHandler(
 
     if (!spec) throw notImplemented(op.operationId);
 
+    let afterCommit: Array<() => Promise<unknown>> | undefined;
     const ctx: HandlerContext = {
       operationId: op.operationId,
       params,
@@ -210,6 +213,10 @@ function buildHandler(
       requestId: request.id,
       request,
       reply,
+      afterCommit: (task) => {
+        afterCommit ??= [];
+        afterCommit.push(task);
+      },
     };
     let result: unknown;
     if (spec.tx || spec.audit) result = await db.transaction().execute((trx) => run(spec, { ...ctx, db: trx }, deps));
@@ -219,6 +226,7 @@ function buildHandler(
       result = spec.handler(ctx);
       if (result instanceof Promise) result = await result;
     }
+    if (afterCommit) await runAfterCommit(afterCommit, op.operationId, request.id, deps.log);
     if (reply.sent) return reply;
     return sendResult(reply, op, compiled, result);
   };
@@ -231,6 +239,22 @@ function buildHandler(
       onAccessWrite();
     }
   };
+}
+
+/** Tasks of a committed operation, in order; a failure is logged and does not undo the operation. */
+async function runAfterCommit(
+  tasks: Array<() => Promise<unknown>>,
+  operationId: string,
+  requestId: string,
+  log: FastifyBaseLogger | undefined,
+): Promise<void> {
+  for (const task of tasks) {
+    try {
+      await task();
+    } catch (error) {
+      log?.error({ err: error, operationId, request_id: requestId }, 'a task after the commit failed');
+    }
+  }
 }
 
 function hasKeys(object: object): boolean {

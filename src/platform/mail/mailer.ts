@@ -20,6 +20,8 @@ export interface MailerOptions {
   from: string;
   dataDir: string;
   log: FastifyBaseLogger;
+  /** Longest wait for each step of an SMTP exchange (connect, greeting, any reply), in ms. */
+  timeoutMs?: number;
 }
 
 /**
@@ -32,7 +34,15 @@ export class Mailer {
 
   constructor(private readonly options: MailerOptions) {
     if (options.smtpUrl) {
+      // A black-holed SMTP server must not hold a request (or anything else) for long.
+      // nodemailer builds its options from the URL alone (query options included), so the timeouts are
+      // set on the transport it made; it reads them at each connection.
+      const timeout = options.timeoutMs ?? 10_000;
       this.transport = nodemailer.createTransport(options.smtpUrl);
+      const smtp = (this.transport as unknown as { transporter?: { options?: Record<string, unknown> } }).transporter;
+      if (smtp?.options) {
+        Object.assign(smtp.options, { connectionTimeout: timeout, greetingTimeout: timeout, socketTimeout: timeout });
+      }
     } else {
       this.outbox = join(options.dataDir, 'outbox');
       this.transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
