@@ -73,7 +73,7 @@ function files(dir: string): string[] {
   return out;
 }
 
-/** Expected values: `{set!: [...]}` is a set, `{object!: [[k, v], ...]}` an object with any keys. */
+/** Expected values: `{set!: [...]}` is a set, `{object!: [{key, value}, ...]}` an object with any keys. */
 function expected(v: unknown): Value {
   if (Array.isArray(v)) return v.map(expected);
   if (v && typeof v === 'object') {
@@ -81,7 +81,13 @@ function expected(v: unknown): Value {
     const keys = Object.keys(o);
     if (keys.length === 1 && keys[0] === 'set!') return RSet.from((o['set!'] as unknown[]).map(expected));
     if (keys.length === 1 && keys[0] === 'object!')
-      return RObject.from((o['object!'] as unknown[][]).map(([k, x]) => [expected(k), expected(x)]));
+      return RObject.from(
+        (o['object!'] as unknown[]).map((e): [Value, Value] =>
+          Array.isArray(e)
+            ? [expected(e[0]), expected(e[1])]
+            : [expected((e as { key: unknown }).key), expected((e as { value: unknown }).value)],
+        ),
+      );
     return RObject.from(keys.map((k) => [k, expected(o[k])]));
   }
   return fromJSON(v);
@@ -103,6 +109,20 @@ function runCase(c: Case, category: string): Outcome {
   const missing = calledBuiltins(c).filter((n) => MISSING_BUILTINS.has(n));
   if (missing.length > 0) return { status: 'skip', reason: `needs ${missing.join(', ')}` };
   void category;
+  const many = (v: unknown) =>
+    v && typeof v === 'object' && 'many!' in (v as object)
+      ? ((v as Record<string, unknown>)['many!'] as unknown[])
+      : null;
+  const inputs = many(c.input);
+  if (inputs) {
+    // One evaluation per input; the expectation lists the results in order.
+    const wants = many(c.want_result) ?? [];
+    for (let i = 0; i < inputs.length; i++) {
+      const o = runCase({ ...c, input: inputs[i], want_result: wants[i] }, category);
+      if (o.status !== 'pass') return o;
+    }
+    return { status: 'pass' };
+  }
   try {
     const compiled = compileModules((c.modules ?? []).map((text, i) => ({ file: `rego_${i}`, text })));
     const r = evaluate(compiled, {

@@ -146,6 +146,8 @@ interface Scope {
   names: Map<string, number>;
   assigned: Set<string>;
   parent: Scope | null;
+  /** Comprehension and `every` bodies: `:=` may shadow names from outside them. */
+  barrier?: boolean;
 }
 
 const isWild = (name: string) => name === '_' || name.startsWith('$');
@@ -262,7 +264,11 @@ class Resolver {
   private declare(v: VarTerm, scope: Scope, assign: boolean): void {
     if (isWild(v.name)) return;
     if (this.mod.v1 && (v.name === 'input' || v.name === 'data')) cerr(`${v.name} cannot be shadowed`, v.loc);
-    if (assign && (scope.assigned.has(v.name) || scope.names.has(v.name))) cerr(`var ${v.name} assigned above`, v.loc);
+    if (assign) {
+      for (let sc: Scope | null = scope; sc; sc = sc.barrier ? null : sc.parent) {
+        if (sc.assigned.has(v.name) || sc.names.has(v.name)) cerr(`var ${v.name} assigned above`, v.loc);
+      }
+    }
     scope.assigned.add(v.name);
     scope.names.set(v.name, this.alloc(v.name));
   }
@@ -391,7 +397,7 @@ class Resolver {
       case 'arraycompr':
       case 'setcompr':
       case 'objectcompr': {
-        const inner: Scope = { names: new Map(), assigned: new Set(), parent: scope };
+        const inner: Scope = { names: new Map(), assigned: new Set(), parent: scope, barrier: true };
         const start = this.counter;
         const heads = t.t === 'objectcompr' ? [t.key, t.value] : [t.head];
         this.allocate(t.body, inner, heads);
@@ -489,7 +495,7 @@ class Resolver {
     return s;
   }
 
-  private call(t: CallTerm, scope: Scope): Term {
+  private call(t: CallTerm, scope: Scope, allowOutput = false): Term {
     const args = t.args.map((a) => this.term(a, scope));
     const name = t.name;
     const parts = name.split('.');
@@ -506,7 +512,7 @@ class Resolver {
       const node = findNode(this.root, path);
       if (node && (node.funcs.length > 0 || node.defaultRule?.kind === 'function')) {
         const arity = (node.funcs[0] ?? node.defaultRule)!.args.length;
-        if (args.length !== arity && args.length !== arity + 1)
+        if (args.length !== arity && !(allowOutput && args.length === arity + 1))
           cerr(`function ${name} expects ${arity} arguments, got ${args.length}`, t.loc);
         out.target = { kind: 'user', path };
         return out;
@@ -516,8 +522,8 @@ class Resolver {
     }
     const b = BUILTINS.get(name);
     if (!b) cerr(`could not find function ${name}`, t.loc);
-    if (b!.arity >= 0 && args.length !== b!.arity && args.length !== b!.arity + 1)
-      cerr(`${name}: expects ${b!.arity} arguments, got ${args.length}`, t.loc);
+    if (b!.arity >= 0 && args.length !== b!.arity && !(allowOutput && args.length === b!.arity + 1))
+      cerr(`\`${name}\` expects ${b!.arity} argument${b!.arity === 1 ? '' : 's'}, got ${args.length}`, t.loc);
     out.target = { kind: 'builtin', name };
     return out;
   }
@@ -550,7 +556,7 @@ class Resolver {
     }));
     switch (e.e) {
       case 'term': {
-        const term = this.term(e.term, scope);
+        const term = e.term.t === 'call' ? this.call(e.term, scope, true) : this.term(e.term, scope);
         // `f(x, out)`: a call with one argument more than the function takes binds its result.
         if (term.t === 'call' && term.args.length === this.arityOf(term) + 1 && this.arityOf(term) >= 0) {
           const outArg = term.args[term.args.length - 1];
@@ -574,6 +580,7 @@ class Resolver {
         return { ...e, with: withs };
       case 'somein': {
         const coll = this.term(e.coll, scope);
+        this.checkDomain(coll, e.value, e.loc);
         return {
           e: 'somein',
           key: e.key ? this.term(e.key, scope) : null,
@@ -586,7 +593,8 @@ class Resolver {
       }
       case 'every': {
         const coll = this.term(e.coll, scope);
-        const inner: Scope = { names: new Map(), assigned: new Set(), parent: scope };
+        this.checkDomain(coll, e.value, e.loc);
+        const inner: Scope = { names: new Map(), assigned: new Set(), parent: scope, barrier: true };
         const start = this.counter;
         if (e.key) this.declarePattern(e.key, inner, false);
         this.declarePattern(e.value, inner, false);
@@ -632,6 +640,16 @@ class Resolver {
     if (parts && this.lookup(parts[0], scope) === undefined && !this.global(parts[0]) && BUILTINS.has(parts.join('.')))
       return { t: 'var', name: parts.join('.'), loc: t.loc };
     return this.term(t, scope);
+  }
+
+  /** `some … in` / `every … in` over a literal that is not a collection, or whose members never fit. */
+  private checkDomain(coll: Term, pattern: Term, loc: Loc): void {
+    if (coll.t === 'scalar') cerr('`some .. in collection` expects array/set/object.', loc);
+    if ((coll.t === 'array' || coll.t === 'set') && pattern.t === 'array' && coll.items.length > 0) {
+      const arrays = coll.items.filter((i) => i.t === 'array') as Extract<Term, { t: 'array' }>[];
+      if (arrays.length === coll.items.length && arrays.every((a) => a.items.length !== pattern.items.length))
+        cerr('mismatch in number of array elements', loc);
+    }
   }
 
   /** Literal patterns that can never unify are errors, as Rego's type checker reports them. */

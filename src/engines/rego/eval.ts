@@ -380,12 +380,12 @@ export class Evaluator {
         if (cb(i, coll[i])) return true;
       }
     } else if (coll instanceof RObject) {
-      for (const [k, v] of [...coll.entries()]) {
+      for (const [k, v] of coll.sortedEntries()) {
         this.tick();
         if (cb(k, v)) return true;
       }
     } else if (coll instanceof RSet) {
-      for (const v of [...coll.values()]) {
+      for (const v of coll.sorted()) {
         this.tick();
         if (cb(v, v)) return true;
       }
@@ -534,6 +534,7 @@ export class Evaluator {
     frame: Frame,
     vk: VK,
   ): boolean {
+    if (typeof key === 'number' && lookup(base ?? null, key) === undefined) key = String(key);
     const b = base === undefined ? undefined : lookup(base, key);
     if (typeof key !== 'string') return b === undefined ? false : this.walk(b, path, i + 1, frame, vk);
     const child = node?.children.get(key);
@@ -615,12 +616,14 @@ export class Evaluator {
     for (const r of node.rules) {
       this.bodyValues(r, (frame, b) => {
         const term = r.bodies[b].value!;
-        return this.evalTerm(term, frame, (v) => {
+        this.evalTerm(term, frame, (v) => {
           if (result !== undefined && !equal(result, v))
             err(`complete rules must not produce multiple outputs (data.${node.path.join('.')})`, r.loc);
           result = v;
           return false;
         });
+        // A constant value cannot differ between solutions: stop at the first (as OPA does).
+        return isGround(term);
       });
     }
     if (result === undefined && node.defaultRule) {
@@ -742,12 +745,14 @@ export class Evaluator {
           this.unifyArgs(r.args, args, 0, frame, () =>
             this.query(r.bodies[b].body, 0, frame, () => {
               any = true;
-              return this.evalTerm(r.bodies[b].value!, frame, (v) => {
+              const term = r.bodies[b].value!;
+              this.evalTerm(term, frame, (v) => {
                 if (result !== undefined && !equal(result, v))
                   err(`functions must not produce multiple outputs for same inputs (data.${path.join('.')})`, r.loc);
                 result = v;
                 return false;
               });
+              return isGround(term);
             }),
           );
           if (any) break;
@@ -834,6 +839,21 @@ export class Evaluator {
       default:
         return this.evalTerm(t, frame, (x) => (equal(x, v) ? k() : false));
     }
+  }
+}
+
+/** A term without variables, references or calls: the same value in every solution. */
+function isGround(t: Term): boolean {
+  switch (t.t) {
+    case 'scalar':
+      return true;
+    case 'array':
+    case 'set':
+      return t.items.every(isGround);
+    case 'object':
+      return t.pairs.every(([k, v]) => isGround(k) && isGround(v));
+    default:
+      return false;
   }
 }
 

@@ -30,6 +30,8 @@ function canonical(v: Value): string {
 
 export class RObject {
   readonly m = new Map<string, [Value, Value]>();
+  /** Entries in key order, computed on first use (Rego iterates objects in key order). */
+  private order: [Value, Value][] | null = null;
   get size(): number {
     return this.m.size;
   }
@@ -41,10 +43,12 @@ export class RObject {
   }
   set(k: Value, v: Value): this {
     this.m.set(keyOf(k), [k, v]);
+    this.order = null;
     return this;
   }
   delete(k: Value): void {
     this.m.delete(keyOf(k));
+    this.order = null;
   }
   entries(): IterableIterator<[Value, Value]> {
     return this.m.values();
@@ -53,7 +57,14 @@ export class RObject {
     return [...this.m.values()].map((e) => e[0]);
   }
   sortedEntries(): [Value, Value][] {
-    return [...this.m.values()].sort((a, b) => compare(a[0], b[0]));
+    if (this.order && this.order.length === this.m.size) return this.order;
+    const all = [...this.m.values()];
+    let stringsOnly = true;
+    for (const e of all) if (typeof e[0] !== 'string') stringsOnly = false;
+    this.order = stringsOnly
+      ? all.sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : (a[0] as string) > (b[0] as string) ? 1 : 0))
+      : all.sort((a, b) => compare(a[0], b[0]));
+    return this.order;
   }
   clone(): RObject {
     const o = new RObject();
@@ -69,6 +80,7 @@ export class RObject {
 
 export class RSet {
   readonly m = new Map<string, Value>();
+  private order: Value[] | null = null;
   get size(): number {
     return this.m.size;
   }
@@ -77,14 +89,20 @@ export class RSet {
   }
   add(v: Value): this {
     const k = keyOf(v);
-    if (!this.m.has(k)) this.m.set(k, v);
+    if (!this.m.has(k)) {
+      this.m.set(k, v);
+      this.order = null;
+    }
     return this;
   }
   values(): IterableIterator<Value> {
     return this.m.values();
   }
+  /** Members in Rego's order (sets iterate sorted); computed once per set. */
   sorted(): Value[] {
-    return [...this.m.values()].sort(compare);
+    if (this.order && this.order.length === this.m.size) return this.order;
+    this.order = [...this.m.values()].sort(compare);
+    return this.order;
   }
   static from(items: Iterable<Value>): RSet {
     const s = new RSet();

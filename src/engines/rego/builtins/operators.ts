@@ -9,11 +9,9 @@ def('lte', 2, ([a, b]) => compare(a, b) <= 0);
 def('gt', 2, ([a, b]) => compare(a, b) > 0);
 def('gte', 2, ([a, b]) => compare(a, b) >= 0);
 
-/** Float results rounded like OPA's decimal arithmetic would print them (0.1 + 0.2 == 0.3). */
+/** Numbers are IEEE doubles; this is where a different number model would round results. */
 export function tidy(n: number): number {
-  if (Number.isInteger(n) || !Number.isFinite(n)) return n;
-  const r = Number(n.toPrecision(15));
-  return r;
+  return n;
 }
 
 function finite(name: string, n: number): number {

@@ -68,6 +68,6 @@ export function set(name: string, args: Value[], i: number): RSet {
 export function collection(name: string, args: Value[], i: number, what = 'any of array or set'): Value[] {
   const v = args[i];
   if (Array.isArray(v)) return v;
-  if (v instanceof RSet) return [...v.values()];
+  if (v instanceof RSet) return v.sorted();
   return bad(name, i, what, v);
 }
