@@ -1,5 +1,6 @@
 // The syntax tree the parser produces and the compiler annotates (variables get frame slots, references
 // to rules and imports become absolute references).
+import type { RuleNode } from './compile.js';
 import type { Loc } from './errors.js';
 import type { Value } from './values.js';
 
@@ -39,7 +40,7 @@ export interface CallTerm {
   args: Term[];
   loc: Loc;
   /** Set by the compiler: an absolute data path for user functions, or the built-in's name. */
-  target?: { kind: 'builtin'; name: string } | { kind: 'user'; path: string[] } | { kind: 'dynamic' };
+  target?: { kind: 'builtin'; name: string } | { kind: 'user'; path: string[]; node?: RuleNode } | { kind: 'dynamic' };
 }
 
 export interface With {

@@ -6,6 +6,7 @@ import type { CallTerm, Expr, Import, Module, Query, Rule, Term, VarTerm } from 
 import { BUILTINS } from './builtins/index.js';
 import { type Loc, RegoError } from './errors.js';
 import { parseModule, parseQuery } from './parser.js';
+import { RObject, RSet, type Value } from './values.js';
 
 export interface RuleNode {
   path: string[];
@@ -142,6 +143,71 @@ export function compileQuery(compiled: Compiled, text: string): CompiledQuery {
   return resolver.topQuery(q);
 }
 
+/** Literal arrays, sets and objects without variables become constants, built once at compile time. */
+export function fold(t: Term): Term {
+  switch (t.t) {
+    case 'array': {
+      const items = t.items.map(fold);
+      if (items.every((i) => i.t === 'scalar'))
+        return { t: 'scalar', value: items.map((i) => (i as { value: Value }).value), loc: t.loc };
+      return { ...t, items };
+    }
+    case 'set': {
+      const items = t.items.map(fold);
+      if (items.every((i) => i.t === 'scalar'))
+        return { t: 'scalar', value: RSet.from(items.map((i) => (i as { value: Value }).value)), loc: t.loc };
+      return { ...t, items };
+    }
+    case 'object': {
+      const pairs = t.pairs.map(([k, v]) => [fold(k), fold(v)] as [Term, Term]);
+      if (pairs.every(([k, v]) => k.t === 'scalar' && v.t === 'scalar'))
+        return {
+          t: 'scalar',
+          value: RObject.from(pairs.map(([k, v]) => [(k as { value: Value }).value, (v as { value: Value }).value])),
+          loc: t.loc,
+        };
+      return { ...t, pairs };
+    }
+    case 'ref':
+      return { ...t, head: fold(t.head), path: t.path.map(fold) };
+    case 'call':
+      return { ...t, args: t.args.map(fold) };
+    case 'arraycompr':
+    case 'setcompr':
+      return { ...t, head: fold(t.head), body: foldQuery(t.body) };
+    case 'objectcompr':
+      return { ...t, key: fold(t.key), value: fold(t.value), body: foldQuery(t.body) };
+    default:
+      return t;
+  }
+}
+
+function foldQuery(q: Query): Query {
+  return q.map((e): Expr => {
+    const w = e.with.map((x) => ({ ...x, value: fold(x.value) }));
+    switch (e.e) {
+      case 'term':
+        return { ...e, term: fold(e.term), with: w };
+      case 'unify':
+      case 'assign':
+        return { ...e, left: fold(e.left), right: fold(e.right), with: w };
+      case 'somein':
+        return { ...e, key: e.key ? fold(e.key) : null, value: fold(e.value), coll: fold(e.coll), with: w };
+      case 'every':
+        return {
+          ...e,
+          key: e.key ? fold(e.key) : null,
+          value: fold(e.value),
+          coll: fold(e.coll),
+          body: foldQuery(e.body),
+          with: w,
+        };
+      default:
+        return { ...e, with: w };
+    }
+  });
+}
+
 interface Scope {
   names: Map<string, number>;
   assigned: Set<string>;
@@ -232,6 +298,13 @@ class Resolver {
         for (let i = 0; i < r.keys.length; i++) r.keys[i] = this.headTerm(r.keys[i], scope, bound, r);
       }
     }
+    for (const b of r.bodies) {
+      b.body = foldQuery(b.body);
+      if (b.value) b.value = fold(b.value);
+    }
+    if (r.key) r.key = fold(r.key);
+    r.keys = r.keys.map(fold);
+    r.args = r.args.map(fold);
     if (r.isDefault) {
       const v = r.bodies[0].value;
       if (v && [...this.allSlots(v)].length > 0) cerr('default rule value cannot contain variables', r.loc);
@@ -254,7 +327,8 @@ class Resolver {
     this.counter = 0;
     const scope: Scope = { names: new Map(), assigned: new Set(), parent: null };
     this.allocate(q, scope, []);
-    const { query } = this.query(q, scope, new Set());
+    const { query: ordered } = this.query(q, scope, new Set());
+    const query = foldQuery(ordered);
     const vars = new Map<string, number>();
     for (const [name, slot] of scope.names) if (!isWild(name)) vars.set(name, slot);
     return { query, slots: this.counter, vars };
@@ -514,7 +588,7 @@ class Resolver {
         const arity = (node.funcs[0] ?? node.defaultRule)!.args.length;
         if (args.length !== arity && !(allowOutput && args.length === arity + 1))
           cerr(`function ${name} expects ${arity} arguments, got ${args.length}`, t.loc);
-        out.target = { kind: 'user', path };
+        out.target = { kind: 'user', path, node };
         return out;
       }
       if (node && parts[0] !== 'data' && !BUILTINS.has(name)) cerr(`${name} is not a function`, t.loc);

@@ -53,6 +53,24 @@ interface State {
 }
 
 const PENDING = Symbol('pending');
+
+/** For `data` references: the rule node their constant prefix reaches, if any (null: none). */
+const ruleRefs = new WeakMap<Term, { node: RuleNode; consumed: number } | null>();
+
+function ruleRef(root: RuleNode, path: Term[]): { node: RuleNode; consumed: number } | null {
+  let node = root;
+  for (let i = 0; i < path.length; i++) {
+    const p = path[i];
+    if (p.t !== 'scalar' || typeof p.value !== 'string') return null;
+    const child = node.children.get(p.value);
+    if (!child) return null;
+    node = child;
+    if (node.rules.length > 0 || (node.defaultRule && node.defaultRule.kind !== 'function'))
+      return { node, consumed: i + 1 };
+    if (node.funcs.length > 0) return null;
+  }
+  return null;
+}
 const MAX_DEPTH = 2000;
 
 const err = (msg: string, loc: Loc | undefined): never => {
@@ -355,21 +373,23 @@ export class Evaluator {
   }
 
   private list(terms: Term[], frame: Frame, cb: (vals: Value[]) => boolean): boolean {
-    const n = terms.length;
-    const out: Value[] = new Array(n);
-    const step = (i: number): boolean => {
-      if (i === n) return cb(out.slice());
+    return this.listStep(terms, new Array(terms.length), 0, frame, cb);
+  }
+
+  private listStep(terms: Term[], out: Value[], i: number, frame: Frame, cb: (vals: Value[]) => boolean): boolean {
+    for (; i < terms.length; i++) {
       const t = terms[i];
-      if (t.t === 'scalar') {
-        out[i] = t.value;
-        return step(i + 1);
+      if (t.t === 'scalar') out[i] = t.value;
+      else if (t.t === 'var' && t.slot !== undefined && frame[t.slot] !== undefined) out[i] = frame[t.slot] as Value;
+      else {
+        const at = i;
+        return this.evalTerm(t, frame, (v) => {
+          out[at] = v;
+          return this.listStep(terms, out, at + 1, frame, cb);
+        });
       }
-      return this.evalTerm(t, frame, (v) => {
-        out[i] = v;
-        return step(i + 1);
-      });
-    };
-    return step(0);
+    }
+    return cb(out.slice());
   }
 
   /** Every (key, value) of a collection: indexes of arrays, keys of objects, members of sets. */
@@ -416,7 +436,21 @@ export class Evaluator {
   private evalRef(t: Extract<Term, { t: 'ref' }>, frame: Frame, vk: VK): boolean {
     const h = t.head;
     if (h.t === 'var' && h.slot === undefined) {
-      if (h.name === 'data') return this.evalData(this.compiled.root, this.baseData, [], t.path, 0, frame, vk);
+      if (h.name === 'data') {
+        if (!this.state.overrides) {
+          // Fast path: a reference whose constant prefix names a rule reads the rule's value directly.
+          let hit = ruleRefs.get(t);
+          if (hit === undefined) {
+            hit = ruleRef(this.compiled.root, t.path);
+            ruleRefs.set(t, hit);
+          }
+          if (hit) {
+            const v = this.ruleValue(hit.node);
+            return v === undefined ? false : this.walk(v, t.path, hit.consumed, frame, vk);
+          }
+        }
+        return this.evalData(this.compiled.root, this.baseData, [], t.path, 0, frame, vk);
+      }
       if (h.name === 'input') {
         const input = this.state.input;
         return input === undefined ? false : this.walk(input, t.path, 0, frame, vk);
@@ -705,7 +739,7 @@ export class Evaluator {
         return this.callBuiltin(mock.name, BUILTINS.get(mock.name)!, args, t.loc, vk);
       }
     }
-    if (target?.kind === 'user') return this.callUser(target.path, args, t.loc, vk);
+    if (target?.kind === 'user') return this.callUser(target.path, args, t.loc, vk, target.node);
     const b = BUILTINS.get(t.name);
     if (!b) return err(`could not find function ${t.name}`, t.loc);
     return this.callBuiltin(t.name, b, args, t.loc, vk);
@@ -732,8 +766,8 @@ export class Evaluator {
     return vk(r);
   }
 
-  private callUser(path: string[], args: Value[], loc: Loc, vk: VK): boolean {
-    const node = findNode(this.compiled.root, path);
+  private callUser(path: string[], args: Value[], loc: Loc, vk: VK, known?: RuleNode): boolean {
+    const node = known ?? findNode(this.compiled.root, path);
     if (!node) return err(`undefined function data.${path.join('.')}`, loc);
     this.enter();
     let result: Value | undefined;
@@ -798,6 +832,11 @@ export class Evaluator {
     return this.unify(x, y, frame, () => this.unifyPairs(rest, frame, k));
   }
 
+  private unifyItems(items: Term[], v: Value[], i: number, frame: Frame, k: K): boolean {
+    if (i === items.length) return k();
+    return this.unifyPattern(items[i], v[i], frame, () => this.unifyItems(items, v, i + 1, frame, k));
+  }
+
   private unifyPattern(t: Term, v: Value, frame: Frame, k: K): boolean {
     switch (t.t) {
       case 'scalar':
@@ -811,13 +850,9 @@ export class Evaluator {
         frame[t.slot] = undefined;
         return r;
       }
-      case 'array': {
+      case 'array':
         if (!Array.isArray(v) || v.length !== t.items.length) return false;
-        const items = t.items;
-        const step = (i: number): boolean =>
-          i === items.length ? k() : this.unifyPattern(items[i], v[i], frame, () => step(i + 1));
-        return step(0);
-      }
+        return this.unifyItems(t.items, v, 0, frame, k);
       case 'object': {
         if (!(v instanceof RObject) || v.size !== t.pairs.length) return false;
         const pairs = t.pairs;

@@ -29,46 +29,104 @@ function canonical(v: Value): string {
 }
 
 export class RObject {
-  readonly m = new Map<string, [Value, Value]>();
+  /** Values by canonical key: the key itself for strings, so string lookups need no encoding. */
+  private readonly vals = new Map<string, Value>();
+  /** The original keys of entries whose canonical key is an encoding (keys that are not plain strings). */
+  private nk: Map<string, Value> | null = null;
   /** Entries in key order, computed on first use (Rego iterates objects in key order). */
   private order: [Value, Value][] | null = null;
+  /**
+   * A parsed JSON object not yet converted: members are converted when first read, so a policy that
+   * reads a few fields of a large document does not pay for converting all of it.
+   */
+  private src: Record<string, unknown> | null = null;
+  private srcSize = 0;
+
+  /** A lazy view of a parsed JSON object (which must not change while it is in use). */
+  static lazy(src: Record<string, unknown>): RObject {
+    const o = new RObject();
+    o.src = src;
+    o.srcSize = Object.keys(src).length;
+    return o;
+  }
+
+  /** The map of canonical keys to values (converting a lazy object fully). */
+  get m(): Map<string, Value> {
+    if (this.src) this.load();
+    return this.vals;
+  }
+
+  private load(): void {
+    const src = this.src!;
+    this.src = null;
+    for (const k of Object.keys(src)) {
+      if (k.length > 0 && k.charCodeAt(0) === 0) {
+        if (!this.vals.has(keyOf(k))) this.set(k, fromJSON(src[k]));
+      } else if (!this.vals.has(k)) this.vals.set(k, fromJSON(src[k]));
+    }
+  }
+
   get size(): number {
-    return this.m.size;
+    return this.src ? this.srcSize : this.vals.size;
   }
   get(k: Value): Value | undefined {
-    return this.m.get(keyOf(k))?.[1];
+    if (typeof k === 'string' && (k.length === 0 || k.charCodeAt(0) !== 0)) {
+      const v = this.vals.get(k);
+      if (v !== undefined || this.src === null) return v;
+      const src = this.src;
+      if (!Object.hasOwn(src, k)) return undefined;
+      const x = fromJSON(src[k]);
+      this.vals.set(k, x);
+      return x;
+    }
+    if (this.src) this.load();
+    return this.vals.get(keyOf(k));
   }
   has(k: Value): boolean {
-    return this.m.has(keyOf(k));
+    return this.get(k) !== undefined;
   }
   set(k: Value, v: Value): this {
-    this.m.set(keyOf(k), [k, v]);
+    if (this.src) this.load();
+    const c = keyOf(k);
+    if (c !== k) {
+      this.nk ??= new Map();
+      this.nk.set(c, k);
+    }
+    this.vals.set(c, v);
     this.order = null;
     return this;
   }
   delete(k: Value): void {
-    this.m.delete(keyOf(k));
+    if (this.src) this.load();
+    const c = keyOf(k);
+    this.vals.delete(c);
+    this.nk?.delete(c);
     this.order = null;
   }
-  entries(): IterableIterator<[Value, Value]> {
-    return this.m.values();
+  private keyAt(c: string): Value {
+    return c.length > 0 && c.charCodeAt(0) === 0 ? (this.nk?.get(c) as Value) : c;
+  }
+  *entries(): IterableIterator<[Value, Value]> {
+    for (const [c, v] of this.m) yield [this.keyAt(c), v];
   }
   keys(): Value[] {
-    return [...this.m.values()].map((e) => e[0]);
+    return [...this.m.keys()].map((c) => this.keyAt(c));
   }
   sortedEntries(): [Value, Value][] {
-    if (this.order && this.order.length === this.m.size) return this.order;
-    const all = [...this.m.values()];
-    let stringsOnly = true;
-    for (const e of all) if (typeof e[0] !== 'string') stringsOnly = false;
-    this.order = stringsOnly
-      ? all.sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : (a[0] as string) > (b[0] as string) ? 1 : 0))
-      : all.sort((a, b) => compare(a[0], b[0]));
+    const m = this.m;
+    if (this.order && this.order.length === m.size) return this.order;
+    if (this.nk === null) {
+      const codes = [...m.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      this.order = codes.map((c) => [c, m.get(c) as Value]);
+    } else {
+      this.order = [...this.entries()].sort((a, b) => compare(a[0], b[0]));
+    }
     return this.order;
   }
   clone(): RObject {
     const o = new RObject();
-    for (const [k, e] of this.m) o.m.set(k, e);
+    for (const [c, v] of this.m) o.vals.set(c, v);
+    if (this.nk) o.nk = new Map(this.nk);
     return o;
   }
   static from(entries: Iterable<[Value, Value]>): RObject {
@@ -202,9 +260,9 @@ export function equal(a: Value, b: Value): boolean {
   }
   if (a instanceof RObject) {
     if (!(b instanceof RObject) || a.size !== b.size) return false;
-    for (const [k, [, v]] of a.m) {
-      const e = b.m.get(k);
-      if (e === undefined || !equal(v, e[1])) return false;
+    for (const [c, v] of a.m) {
+      const x = b.m.get(c);
+      if (x === undefined || !equal(v, x)) return false;
     }
     return true;
   }
@@ -236,10 +294,7 @@ export function fromJSON(v: unknown): Value {
       if (v instanceof RObject || v instanceof RSet) return v;
       if (v instanceof Set) return RSet.from([...v].map(fromJSON));
       if (v instanceof Map) return RObject.from([...v].map(([k, x]) => [fromJSON(k), fromJSON(x)]));
-      const o = new RObject();
-      for (const k of Object.keys(v))
-        o.m.set(k.length > 0 && k.charCodeAt(0) === 0 ? keyOf(k) : k, [k, fromJSON((v as any)[k])]);
-      return o;
+      return RObject.lazy(v as Record<string, unknown>);
     }
   }
   throw new TypeError(`not a JSON value: ${typeof v}`);

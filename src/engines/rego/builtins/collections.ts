@@ -31,10 +31,9 @@ def('object.values', 1, (args) => [...obj('object.values', args, 0).entries()].m
 
 function merge(a: RObject, b: RObject): RObject {
   const out = a.clone();
-  for (const [k, [key, v]] of b.m) {
-    const old = out.m.get(k);
-    if (old && old[1] instanceof RObject && v instanceof RObject) out.m.set(k, [key, merge(old[1], v)]);
-    else out.m.set(k, [key, v]);
+  for (const [key, v] of b.entries()) {
+    const old = out.get(key);
+    out.set(key, old instanceof RObject && v instanceof RObject ? merge(old, v) : v);
   }
   return out;
 }

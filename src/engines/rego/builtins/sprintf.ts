@@ -41,6 +41,10 @@ function exp(n: number, prec: number, upper: boolean): string {
   return upper ? s.toUpperCase() : s;
 }
 
+function signed(n: number, plus: boolean, space: boolean, body: string): string {
+  return (n < 0 ? '-' : plus ? '+' : space ? ' ' : '') + body;
+}
+
 export function sprintf(format: string, args: Value[]): string {
   let out = '';
   let argi = 0;
@@ -90,7 +94,6 @@ export function sprintf(format: string, args: Value[]): string {
     if (argi >= args.length) throw new BuiltinError(`sprintf: no argument specified for format verb ${argi + 1}`);
     const v = args[argi++];
     let s: string;
-    const sign = (n: number, body: string) => (n < 0 ? '-' : plus ? '+' : space ? ' ' : '') + body;
     switch (verb) {
       case 'v':
       case 's':
@@ -98,25 +101,25 @@ export function sprintf(format: string, args: Value[]): string {
         if (prec >= 0 && typeof v === 'string') s = [...s].slice(0, prec).join('');
         break;
       case 'd':
-        if (typeof v === 'number' && Number.isInteger(v)) s = sign(v, String(Math.abs(v)));
+        if (typeof v === 'number' && Number.isInteger(v)) s = signed(v, plus, space, String(Math.abs(v)));
         else s = `%!d(${typeof v === 'number' ? `float64=${goFloat(v)}` : `${typeof v}=${plain(v)}`})`;
         break;
       case 'f':
       case 'F':
         if (typeof v !== 'number') s = `%!f(${plain(v)})`;
-        else s = sign(v, Math.abs(v).toFixed(prec < 0 ? 6 : prec));
+        else s = signed(v, plus, space, Math.abs(v).toFixed(prec < 0 ? 6 : prec));
         break;
       case 'e':
       case 'E':
         if (typeof v !== 'number') s = `%!e(${plain(v)})`;
-        else s = sign(v, exp(Math.abs(v), prec < 0 ? 6 : prec, verb === 'E'));
+        else s = signed(v, plus, space, exp(Math.abs(v), prec < 0 ? 6 : prec, verb === 'E'));
         break;
       case 'g':
       case 'G':
         if (typeof v !== 'number') s = `%!g(${plain(v)})`;
         else {
           s = prec < 0 ? goFloat(Math.abs(v)) : String(Number(Math.abs(v).toPrecision(prec || 1)));
-          s = sign(v, verb === 'G' ? s.toUpperCase() : s);
+          s = signed(v, plus, space, verb === 'G' ? s.toUpperCase() : s);
         }
         break;
       case 'x':
@@ -138,7 +141,7 @@ export function sprintf(format: string, args: Value[]): string {
         if (verb === 'X') body = body.toUpperCase();
         if (verb === 'O') body = `0o${body}`;
         else if (sharp) body = (base === 16 ? (verb === 'X' ? '0X' : '0x') : base === 8 ? '0' : '') + body;
-        s = sign(v, body);
+        s = signed(v, plus, space, body);
         break;
       }
       case 't':
