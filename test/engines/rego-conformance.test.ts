@@ -32,19 +32,57 @@ const SKIPPED_FOLDERS: Record<string, string> = {
 
 /** The built-ins the issue lists first; a case using only these counts in the core pass rate. */
 const CORE_BUILTINS = new Set([
-  'sprintf', 'concat', 'startswith', 'endswith', 'contains', 'lower', 'upper', 'split', 'replace', 'trim',
-  'trim_left', 'trim_right', 'trim_prefix', 'trim_suffix', 'trim_space', 'format_int', 'regex.match', 'glob.match',
-  'count', 'sum', 'max', 'min', 'sort', 'object.get', 'object.keys', 'object.union', 'array.concat', 'array.slice',
-  'union', 'intersection', 'is_number', 'is_string', 'is_boolean', 'is_array', 'is_set', 'is_object', 'is_null',
-  'type_name', 'json.marshal', 'json.unmarshal', 'time.now_ns', 'units.parse_bytes', 'print',
-]); // biome-ignore format: a word list
+  'sprintf',
+  'concat',
+  'startswith',
+  'endswith',
+  'contains',
+  'lower',
+  'upper',
+  'split',
+  'replace',
+  'trim',
+  'trim_left',
+  'trim_right',
+  'trim_prefix',
+  'trim_suffix',
+  'trim_space',
+  'format_int',
+  'regex.match',
+  'glob.match',
+  'count',
+  'sum',
+  'max',
+  'min',
+  'sort',
+  'object.get',
+  'object.keys',
+  'object.union',
+  'array.concat',
+  'array.slice',
+  'union',
+  'intersection',
+  'is_number',
+  'is_string',
+  'is_boolean',
+  'is_array',
+  'is_set',
+  'is_object',
+  'is_null',
+  'type_name',
+  'json.marshal',
+  'json.unmarshal',
+  'time.now_ns',
+  'units.parse_bytes',
+  'print',
+]);
 
 /** Standard OPA built-ins this engine does not provide (cases using them are skipped with this reason). */
 const MISSING_BUILTINS = new Set<string>([]);
 
 /** Thresholds: the pass rate may not fall below what the engine achieves today. */
-const MIN_CORE_RATE = 0.95;
-const MIN_ALL_RATE = 0.9;
+const MIN_CORE_RATE = 0.96;
+const MIN_ALL_RATE = 0.95;
 
 interface Case {
   note: string;
@@ -222,7 +260,8 @@ function writeDoc(rows: Row[]): void {
   lines.push('');
   lines.push(`- Standard cases run: **${all.passed}/${all.total} passed (${pct(all.rate)})**.`);
   lines.push(
-    `- Of those, cases whose built-ins are all in the core list (see docs/rego.md): **${core.passed}/${core.total} (${pct(core.rate)})**.`,
+    `- Of those, cases that call only core built-ins: **${core.passed}/${core.total} (${pct(core.rate)})**. The core`,
+    `  built-ins are the operators and ${[...CORE_BUILTINS].map((b) => `\`${b}\``).join(', ')}.`,
   );
   lines.push(`- The test fails below ${pct(MIN_ALL_RATE)} overall or ${pct(MIN_CORE_RATE)} on the core cases.`);
   lines.push('');
@@ -250,6 +289,11 @@ function writeDoc(rows: Row[]): void {
     lines.push(
       `| ${r.file} | ${r.note} | ${(r.outcome.reason ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ').slice(0, 160)} |`,
     );
+  lines.push('');
+  lines.push("Where a failing case expects that engine's behaviour rather than OPA's, this engine follows OPA:");
+  lines.push('sets sort after objects (`comparison/order`), `print` shows an empty set as `set()`, `sprintf`');
+  lines.push('follows Go (`%f` prints six decimals, `%o` has no prefix), and an import alias is not shadowed by a');
+  lines.push('rule of the same name (the fixture itself notes that OPA reports that rule undefined).');
   lines.push('');
   writeFileSync(DOC, lines.join('\n'));
 }

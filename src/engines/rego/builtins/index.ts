@@ -3,6 +3,7 @@ import './operators.js';
 import './aggregates.js';
 import './collections.js';
 import './encoding.js';
+import './misc.js';
 import './numbers.js';
 import './regex.js';
 import './strings.js';

@@ -7,6 +7,8 @@ export class BuiltinError extends Error {}
 export interface BuiltinContext {
   /** Nanoseconds since the epoch, fixed for one evaluation (as OPA's `time.now_ns`). */
   nowNs: number;
+  /** Values that must stay the same for the same arguments within one evaluation (rand.intn, uuid). */
+  memo: Map<string, Value>;
 }
 
 export interface Builtin {

@@ -1,5 +1,6 @@
 // Time: nanoseconds since the epoch as numbers (precise to the microsecond beyond 2^53 ns).
 import type { Value } from '../values.js';
+import { formatGo, parseGo, wallClock } from './golayout.js';
 import { BuiltinError, def, int, num, str } from './registry.js';
 
 def('time.now_ns', 0, (_args, ctx) => ctx.nowNs);
@@ -46,18 +47,24 @@ def('time.parse_duration_ns', 1, (args) => {
   return Math.round(s.startsWith('-') ? -total : total);
 });
 
-/** ns, or [ns, timezone]: the date in UTC (named zones other than UTC are not supported). */
+/** ns, or [ns, timezone]: the wall clock in that zone (UTC by default). */
 function instant(name: string, args: Value[]): Date {
   const v = args[0];
   let ns: number;
+  let zone = 'UTC';
   if (Array.isArray(v)) {
     if (typeof v[0] !== 'number') throw new BuiltinError(`${name}: operand 1 must be number or array[number, string]`);
     ns = v[0];
-    const tz = v[1];
-    if (tz !== undefined && tz !== '' && tz !== 'UTC')
-      throw new BuiltinError(`${name}: unknown time zone ${String(tz)} (only UTC is supported)`);
+    if (v[1] !== undefined) {
+      if (typeof v[1] !== 'string') throw new BuiltinError(`${name}: time zone must be a string`);
+      zone = v[1];
+    }
   } else ns = num(name, args, 0);
-  return new Date(Math.floor(ns / 1e6));
+  try {
+    return wallClock(Math.floor(ns / 1e6), zone).parts;
+  } catch (e) {
+    throw new BuiltinError(`${name}: ${(e as Error).message}`);
+  }
 }
 def('time.date', 1, (args) => {
   const d = instant('time.date', args);
@@ -74,8 +81,11 @@ def('time.add_date', 4, (args) => {
   const y = int('time.add_date', args, 1);
   const mo = int('time.add_date', args, 2);
   const d = int('time.add_date', args, 3);
-  const ms = Math.floor(ns / 1e6);
-  const rest = ns - ms * 1e6;
+  const big = BigInt(Math.trunc(ns));
+  let msBig = big / 1_000_000n;
+  if (big < 0n && msBig * 1_000_000n !== big) msBig -= 1n;
+  const rest = big - msBig * 1_000_000n;
+  const ms = Number(msBig);
   const dt = new Date(ms);
   // Go's AddDate normalizes overflow (Oct 31 + 1 month = Dec 1), as Date.UTC does.
   const out = Date.UTC(
@@ -87,7 +97,11 @@ def('time.add_date', 4, (args) => {
     dt.getUTCSeconds(),
     dt.getUTCMilliseconds(),
   );
-  return out * 1e6 + rest;
+  // Go's time in nanoseconds is an int64 (about the years 1678 to 2262): beyond it, undefined.
+  if (!Number.isFinite(out)) return undefined;
+  const ns2 = Number(BigInt(out) * 1_000_000n + rest);
+  if (Math.abs(ns2) > 9.223372036854775e18) return undefined;
+  return ns2;
 });
 def('time.diff', 2, (args) => {
   let a = instant('time.diff', [args[0]]);
@@ -122,11 +136,48 @@ def('time.diff', 2, (args) => {
   return [y, mo, d, h, mi, s];
 });
 def('time.format', 1, (args) => {
-  const d = instant('time.format', args);
   const v = args[0];
-  const ns = Array.isArray(v) ? (v[0] as number) : (v as number);
-  const frac = ns - Math.floor(ns / 1e9) * 1e9;
-  const base = d.toISOString().slice(0, 19);
-  const f = frac > 0 ? `.${String(Math.round(frac)).padStart(9, '0').replace(/0+$/, '')}` : '';
-  return `${base}${f}Z`;
+  let ns: number;
+  let zone = 'UTC';
+  let layout = '2006-01-02T15:04:05.999999999Z07:00';
+  if (Array.isArray(v)) {
+    if (typeof v[0] !== 'number') throw new BuiltinError('time.format: operand 1 must be number or array');
+    ns = v[0];
+    if (v[1] !== undefined) {
+      if (typeof v[1] !== 'string') throw new BuiltinError('time.format: time zone must be a string');
+      zone = v[1];
+    }
+    if (v[2] !== undefined) {
+      if (typeof v[2] !== 'string') throw new BuiltinError('time.format: layout must be a string');
+      layout = LAYOUTS[v[2]] ?? v[2];
+    }
+  } else ns = num('time.format', args, 0);
+  return formatGo(ns, zone, layout);
+});
+
+/** Go's named layouts, which time.format and time.parse_ns accept by name. */
+const LAYOUTS: Record<string, string> = {
+  ANSIC: 'Mon Jan _2 15:04:05 2006',
+  UnixDate: 'Mon Jan _2 15:04:05 MST 2006',
+  RubyDate: 'Mon Jan 02 15:04:05 -0700 2006',
+  RFC822: '02 Jan 06 15:04 MST',
+  RFC822Z: '02 Jan 06 15:04 -0700',
+  RFC850: 'Monday, 02-Jan-06 15:04:05 MST',
+  RFC1123: 'Mon, 02 Jan 2006 15:04:05 MST',
+  RFC1123Z: 'Mon, 02 Jan 2006 15:04:05 -0700',
+  RFC3339: '2006-01-02T15:04:05Z07:00',
+  RFC3339Nano: '2006-01-02T15:04:05.999999999Z07:00',
+  Kitchen: '3:04PM',
+  Stamp: 'Jan _2 15:04:05',
+  StampMilli: 'Jan _2 15:04:05.000',
+  StampMicro: 'Jan _2 15:04:05.000000',
+  StampNano: 'Jan _2 15:04:05.000000000',
+  DateTime: '2006-01-02 15:04:05',
+  DateOnly: '2006-01-02',
+  TimeOnly: '15:04:05',
+};
+
+def('time.parse_ns', 2, (args) => {
+  const layout = str('time.parse_ns', args, 0);
+  return parseGo(LAYOUTS[layout] ?? layout, str('time.parse_ns', args, 1));
 });
