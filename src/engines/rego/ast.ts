@@ -50,9 +50,9 @@ export interface With {
 }
 
 export type Expr =
-  | { e: 'term'; term: Term; negated: boolean; with: With[]; loc: Loc }
-  | { e: 'unify'; left: Term; right: Term; negated: boolean; with: With[]; loc: Loc }
-  | { e: 'assign'; left: Term; right: Term; negated: boolean; with: With[]; loc: Loc }
+  | { e: 'term'; term: Term; negated: boolean; with: With[]; loc: Loc; det?: boolean }
+  | { e: 'unify'; left: Term; right: Term; negated: boolean; with: With[]; loc: Loc; detL?: boolean; detR?: boolean }
+  | { e: 'assign'; left: Term; right: Term; negated: boolean; with: With[]; loc: Loc; detL?: boolean; detR?: boolean }
   | { e: 'some'; vars: VarTerm[]; negated: boolean; with: With[]; loc: Loc }
   | {
       e: 'somein';

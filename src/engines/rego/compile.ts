@@ -775,6 +775,12 @@ class Resolver {
         cerr(`var ${unsafe ?? '?'} is unsafe`, e.loc);
       }
       const [e] = left.splice(idx, 1);
+      // Terms whose variables are all bound here have at most one value: evaluated without backtracking.
+      if (e.e === 'term') e.det = this.isDet(e.term, bound);
+      else if (e.e === 'unify' || e.e === 'assign') {
+        e.detL = this.isDet(e.left, bound);
+        e.detR = this.isDet(e.right, bound);
+      }
       if (!e.negated) for (const s of this.exprOutputs(e)) bound.add(s);
       placed.push(e);
     }
@@ -855,6 +861,32 @@ class Resolver {
     const acc = this.needs(t);
     this.outs(t, acc);
     return acc;
+  }
+
+  private isDet(t: Term, bound: Set<number>): boolean {
+    for (const s of this.needs(t)) if (!bound.has(s)) return false;
+    for (const s of this.outs(t)) if (!bound.has(s)) return false;
+    return !this.hasMulti(t);
+  }
+
+  /** Calls of built-ins that yield several results (walk) make a term non-deterministic. */
+  private hasMulti(t: Term): boolean {
+    switch (t.t) {
+      case 'call':
+        return (
+          (t.target?.kind === 'builtin' && BUILTINS.get(t.target.name)?.multi === true) ||
+          t.args.some((a) => this.hasMulti(a))
+        );
+      case 'ref':
+        return this.hasMulti(t.head) || t.path.some((p) => this.hasMulti(p));
+      case 'array':
+      case 'set':
+        return t.items.some((i) => this.hasMulti(i));
+      case 'object':
+        return t.pairs.some(([k, v]) => this.hasMulti(k) || this.hasMulti(v));
+      default:
+        return false;
+    }
   }
 
   private evaluable(t: Term, bound: Set<number>): boolean {

@@ -177,11 +177,25 @@ export class Evaluator {
 
   private exprCore(e: Expr, frame: Frame, k: K): boolean {
     switch (e.e) {
-      case 'term':
+      case 'term': {
+        if (e.det) {
+          const v = this.value(e.term, frame);
+          return v === undefined || v === false ? false : k();
+        }
         return this.evalTerm(e.term, frame, (v) => (v === false ? false : k()));
+      }
       case 'unify':
-      case 'assign':
+      case 'assign': {
+        if (e.detR) {
+          const v = this.value(e.right, frame);
+          return v === undefined ? false : this.unifyPattern(e.left, v, frame, k);
+        }
+        if (e.detL) {
+          const v = this.value(e.left, frame);
+          return v === undefined ? false : this.unifyPattern(e.right, v, frame, k);
+        }
         return this.unify(e.left, e.right, frame, k);
+      }
       case 'some':
         return k();
       case 'somein':
@@ -298,6 +312,79 @@ export class Evaluator {
       return true;
     });
     return out;
+  }
+
+  /**
+   * The single value of a term whose variables are all bound (or undefined), computed directly instead
+   * of through continuations: most expressions of a policy are of this kind.
+   */
+  private value(t: Term, frame: Frame): Value | undefined {
+    switch (t.t) {
+      case 'scalar':
+        return t.value;
+      case 'var':
+        if (t.slot !== undefined) {
+          const v = frame[t.slot];
+          if (v === undefined) return err(`var ${t.name} is unsafe`, t.loc);
+          return v;
+        }
+        if (t.name === 'input') return this.state.input;
+        return this.single(t, frame);
+      case 'ref': {
+        const h = t.head;
+        let cur: Value | undefined;
+        let i = 0;
+        if (h.t === 'var' && h.slot === undefined) {
+          if (h.name === 'input') cur = this.state.input;
+          else if (h.name === 'data') {
+            if (this.state.overrides) return this.single(t, frame);
+            let hit = ruleRefs.get(t);
+            if (hit === undefined) {
+              hit = ruleRef(this.compiled.root, t.path);
+              ruleRefs.set(t, hit);
+            }
+            if (!hit) return this.single(t, frame);
+            cur = this.ruleValue(hit.node);
+            i = hit.consumed;
+          } else return this.single(t, frame);
+        } else cur = this.value(h, frame);
+        const path = t.path;
+        for (; i < path.length && cur !== undefined; i++) {
+          const p = path[i];
+          let key: Value | undefined;
+          if (p.t === 'scalar') key = p.value;
+          else if (p.t === 'var' && p.slot !== undefined) key = frame[p.slot];
+          else key = this.value(p, frame);
+          if (key === undefined) return undefined;
+          cur = lookup(cur, key);
+        }
+        return cur;
+      }
+      case 'call': {
+        if (t.name === 'print' || t.target?.kind !== 'builtin' || this.state.mocks) return this.single(t, frame);
+        const args: Value[] = new Array(t.args.length);
+        for (let i = 0; i < args.length; i++) {
+          const a = t.args[i];
+          const v = a.t === 'scalar' ? a.value : this.value(a, frame);
+          if (v === undefined) return undefined;
+          args[i] = v;
+        }
+        const b = BUILTINS.get(t.name);
+        if (!b || b.multi) return this.single(t, frame);
+        try {
+          return b.fn(args, this.ctx);
+        } catch (e) {
+          if (e instanceof BuiltinError) {
+            if (!this.strict) return undefined;
+            return err(e.message, t.loc);
+          }
+          if (e instanceof RegoError || e instanceof RangeError) throw e;
+          return err(`${t.name}: ${(e as Error).message}`, t.loc);
+        }
+      }
+      default:
+        return this.single(t, frame);
+    }
   }
 
   // ---- terms ----

@@ -5,10 +5,11 @@ import type { RegoTaskPayload, RegoTaskResult } from './rego-task.js';
 
 export type { RegoTaskPayload, RegoTaskResult } from './rego-task.js';
 
-/** A pool whose workers run Rego evaluations. */
+/** A pool whose workers run Rego evaluations (with a larger young generation: plans are big documents). */
 export function createRegoPool(opts: PoolOptions = {}): ComputePool {
   const fromSources = import.meta.url.endsWith('.ts');
-  return new ComputePool(new URL(fromSources ? './rego-task.ts' : './rego-task.js', import.meta.url), opts);
+  const task = new URL(fromSources ? './rego-task.ts' : './rego-task.js', import.meta.url);
+  return new ComputePool(task, { youngGenerationMb: 96, ...opts });
 }
 
 /**
