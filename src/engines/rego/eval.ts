@@ -714,6 +714,8 @@ export class Evaluator {
       if (!(out instanceof RObject)) err(`rule data.${node.path.join('.')} conflicts with rules below it`, undefined);
       const obj = out as RObject;
       const old = obj.get(name);
+      if (old !== undefined && !(old instanceof RObject && v instanceof RObject) && !equal(old, v))
+        err(`object keys must be unique (data.${node.path.join('.')}.${name})`, undefined);
       obj.set(name, old instanceof RObject && v instanceof RObject ? mergeObjects(old, v) : v);
     }
     return out;
