@@ -236,3 +236,21 @@ p := 1`;
     assert.deepEqual(toJSON(r.value!), { q: 1 });
   });
 });
+
+describe('Rego every', () => {
+  it('fails on a domain that is not a collection and is undefined on an undefined one', () => {
+    const m = `package t
+import rego.v1
+default p := 1
+p := 2 if every v in input.n { v > 1 }
+q if every _ in input.missing { true }
+r contains v if {
+  every v in [1, 2] { v < 3 }
+  v := 10
+}`;
+    assert.equal(run(m, 'data.t.p', { n: 42 }), 1);
+    assert.equal(run(m, 'data.t.p', { n: [2, 3] }), 2);
+    assert.equal(run(m, 'data.t.q', {}), undefined);
+    assert.deepEqual(run(m, 'data.t.r', {}), [10]);
+  });
+});

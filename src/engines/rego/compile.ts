@@ -667,7 +667,6 @@ class Resolver {
       }
       case 'every': {
         const coll = this.term(e.coll, scope);
-        this.checkDomain(coll, e.value, e.loc);
         const inner: Scope = { names: new Map(), assigned: new Set(), parent: scope, barrier: true };
         const start = this.counter;
         if (e.key) this.declarePattern(e.key, inner, false);

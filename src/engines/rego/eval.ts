@@ -208,6 +208,8 @@ export class Evaluator {
         );
       case 'every':
         return this.evalTerm(e.coll, frame, (coll) => {
+          // A domain that is not a collection makes `every` fail (as OPA), not hold vacuously.
+          if (!Array.isArray(coll) && !(coll instanceof RObject) && !(coll instanceof RSet)) return false;
           let ok = true;
           this.enumerate(coll, (key, val) => {
             let matched = false;
