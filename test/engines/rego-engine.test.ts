@@ -254,3 +254,20 @@ r contains v if {
     assert.deepEqual(run(m, 'data.t.r', {}), [10]);
   });
 });
+
+describe('Rego with on functions', () => {
+  it('replaces a function by a value, a function or a built-in, and not inside its replacement', () => {
+    const m = `package t
+import rego.v1
+f(_) := 2
+g(_) := 1
+wrap(x) := f(x)
+a := y if y = f(true) with f as 1
+b := y if y = f(true) with f as g
+c if f(true, 1) with f as g
+d := y if y = f([1]) with f as count
+e := y if y := f(1) with f as wrap
+h := y if y := f(1) with f as [1 | true][0]`;
+    assert.deepEqual(run(m, '[data.t.a, data.t.b, data.t.c, data.t.d, data.t.e, data.t.h]'), [1, 1, true, 1, 2, 1]);
+  });
+});

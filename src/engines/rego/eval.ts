@@ -826,7 +826,24 @@ export class Evaluator {
       const mock = this.state.mocks.get(key);
       if (mock) {
         if (mock.kind === 'value') return vk(mock.value);
-        if (mock.kind === 'user') return this.callUser(mock.path, args, t.loc, vk);
+        if (mock.kind === 'user') {
+          // Inside the replacement, the replaced function is the real one again (as in OPA).
+          const saved = this.state;
+          const mocks = new Map(saved.mocks);
+          mocks.delete(key);
+          const inner: State = { ...saved, mocks: mocks.size > 0 ? mocks : null, cache: new Map() };
+          let out: Value | undefined;
+          this.state = inner;
+          try {
+            this.callUser(mock.path, args, t.loc, (v) => {
+              out = v;
+              return true;
+            });
+          } finally {
+            this.state = saved;
+          }
+          return out === undefined ? false : vk(out);
+        }
         return this.callBuiltin(mock.name, BUILTINS.get(mock.name)!, args, t.loc, vk);
       }
     }
