@@ -325,6 +325,7 @@ async function main(): Promise<void> {
     const plan = generatePlan(n);
     const text = JSON.stringify({ tfplan: plan });
     const once = () => {
+      const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       const input = fromJSON(JSON.parse(text));
       const t1 = performance.now();
@@ -338,7 +339,9 @@ async function main(): Promise<void> {
         messages += (toJSON(r.value!) as unknown[]).length;
         steps += r.steps;
       }
-      return { total: performance.now() - t0, convert: t1 - t0, messages, steps, perPolicy };
+      const total = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      return { total, cpu: (cpu.user + cpu.system) / 1000, convert: t1 - t0, messages, steps, perPolicy };
     };
     for (let i = 0; i < 3; i++) once();
     const runs: ReturnType<typeof once>[] = [];
@@ -351,14 +354,16 @@ async function main(): Promise<void> {
       ms: Number(median(runs.map((r) => r.perPolicy[i])).toFixed(2)),
     }));
     const policies = median(runs.map((r) => r.total - r.convert));
+    const cpu = median(runs.map((r) => r.cpu));
     out(
-      `| ${n} | ${Math.round(text.length / 1024)} KiB | ${total.toFixed(2)} | ${convert.toFixed(2)} | ${policies.toFixed(2)} | ${runs[0].messages} | ${runs[0].steps} | ${runs.length} |`,
+      `| ${n} | ${Math.round(text.length / 1024)} KiB | ${total.toFixed(2)} | ${cpu.toFixed(2)} | ${convert.toFixed(2)} | ${policies.toFixed(2)} | ${runs[0].messages} | ${runs[0].steps} | ${runs.length} |`,
     );
     summary.push({
       resources: n,
       ms: Number(total.toFixed(3)),
       convertMs: Number(convert.toFixed(3)),
       policiesMs: Number(policies.toFixed(3)),
+      cpuMs: Number(cpu.toFixed(3)),
       runs: runs.length,
       per,
     });

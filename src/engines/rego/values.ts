@@ -30,7 +30,7 @@ function canonical(v: Value): string {
 
 export class RObject {
   /** Values by canonical key: the key itself for strings, so string lookups need no encoding. */
-  private readonly vals = new Map<string, Value>();
+  private vals: Map<string, Value> | null = null;
   /** The original keys of entries whose canonical key is an encoding (keys that are not plain strings). */
   private nk: Map<string, Value> | null = null;
   /** Entries in key order, computed on first use (Rego iterates objects in key order). */
@@ -53,34 +53,44 @@ export class RObject {
   /** The map of canonical keys to values (converting a lazy object fully). */
   get m(): Map<string, Value> {
     if (this.src) this.load();
+    return this.store();
+  }
+
+  private store(): Map<string, Value> {
+    this.vals ??= new Map();
     return this.vals;
   }
 
   private load(): void {
     const src = this.src!;
     this.src = null;
+    const vals = this.store();
     for (const k of Object.keys(src)) {
       if (k.length > 0 && k.charCodeAt(0) === 0) {
-        if (!this.vals.has(keyOf(k))) this.set(k, fromJSON(src[k]));
-      } else if (!this.vals.has(k)) this.vals.set(k, fromJSON(src[k]));
+        if (!vals.has(keyOf(k))) this.set(k, fromJSON(src[k]));
+      } else if (!vals.has(k)) vals.set(k, fromJSON(src[k]));
     }
   }
 
   get size(): number {
-    return this.src ? this.srcSize : this.vals.size;
+    return this.src ? this.srcSize : (this.vals?.size ?? 0);
   }
   get(k: Value): Value | undefined {
     if (typeof k === 'string' && (k.length === 0 || k.charCodeAt(0) !== 0)) {
-      const v = this.vals.get(k);
+      const v = this.vals?.get(k);
       if (v !== undefined || this.src === null) return v;
       const src = this.src;
       if (!Object.hasOwn(src, k)) return undefined;
-      const x = fromJSON(src[k]);
-      this.vals.set(k, x);
+      const raw = src[k];
+      // Scalars need no conversion (nor a cache entry); arrays and objects are converted once.
+      if (raw === null || raw === undefined) return null;
+      if (typeof raw !== 'object') return raw as Value;
+      const x = fromJSON(raw);
+      this.store().set(k, x);
       return x;
     }
     if (this.src) this.load();
-    return this.vals.get(keyOf(k));
+    return this.vals?.get(keyOf(k));
   }
   has(k: Value): boolean {
     return this.get(k) !== undefined;
@@ -92,14 +102,14 @@ export class RObject {
       this.nk ??= new Map();
       this.nk.set(c, k);
     }
-    this.vals.set(c, v);
+    this.store().set(c, v);
     this.order = null;
     return this;
   }
   delete(k: Value): void {
     if (this.src) this.load();
     const c = keyOf(k);
-    this.vals.delete(c);
+    this.vals?.delete(c);
     this.nk?.delete(c);
     this.order = null;
   }
@@ -125,7 +135,8 @@ export class RObject {
   }
   clone(): RObject {
     const o = new RObject();
-    for (const [c, v] of this.m) o.vals.set(c, v);
+    const into = o.store();
+    for (const [c, v] of this.m) into.set(c, v);
     if (this.nk) o.nk = new Map(this.nk);
     return o;
   }
