@@ -1,7 +1,8 @@
 // The syntax tree the parser produces and the compiler annotates (variables get frame slots, references
 // to rules and imports become absolute references).
-import type { RuleNode } from './compile.js';
+
 import type { Loc } from './errors.js';
+import type { RuleNode } from './tree.js';
 import type { Value } from './values.js';
 
 export type Term =

@@ -5,19 +5,11 @@
 import type { CallTerm, Expr, Import, Module, Query, Rule, Term, VarTerm } from './ast.js';
 import { BUILTINS } from './builtins/index.js';
 import { type Loc, RegoError } from './errors.js';
+import { fold, foldQuery } from './fold.js';
 import { parseModule, parseQuery } from './parser.js';
-import { RObject, RSet, type Value } from './values.js';
+import { buildTree, findNode, type RuleNode } from './tree.js';
 
-export interface RuleNode {
-  path: string[];
-  /** Complete, multi-value set and object rules defined at exactly this path. */
-  rules: Rule[];
-  funcs: Rule[];
-  defaultRule: Rule | null;
-  children: Map<string, RuleNode>;
-  /** True when this node or a descendant holds rules (not only functions). */
-  hasValues: boolean;
-}
+export type { RuleNode } from './tree.js';
 
 export interface CompiledQuery {
   query: Query;
@@ -37,96 +29,19 @@ export interface Source {
   text: string;
 }
 
-function newNode(path: string[]): RuleNode {
-  return { path, rules: [], funcs: [], defaultRule: null, children: new Map(), hasValues: false };
-}
-
 const cerr = (msg: string, loc: Loc): never => {
   throw new RegoError('compile', msg, loc);
 };
 
 export function compileModules(sources: Source[]): Compiled {
   const modules = sources.map((s) => parseModule(s.text, s.file));
-  const root = newNode([]);
-  const ruleNames = new Map<string, Set<string>>();
-  for (const m of modules) {
-    const pkgKey = m.pkg.join('.');
-    if (m.pkg[0] !== 'data') m.pkg.unshift('data');
-    const names = ruleNames.get(pkgKey) ?? new Set<string>();
-    ruleNames.set(pkgKey, names);
-    let pkgNode = root;
-    for (const part of m.pkg.slice(1)) {
-      let child = pkgNode.children.get(part);
-      if (!child) {
-        child = newNode([...pkgNode.path, part]);
-        pkgNode.children.set(part, child);
-      }
-      pkgNode = child;
-    }
-    for (const r of m.rules) {
-      r.pkg = m.pkg;
-      names.add(r.path[0]);
-      let node = root;
-      for (const part of [...m.pkg.slice(1), ...r.path]) {
-        let child = node.children.get(part);
-        if (!child) {
-          child = newNode([...node.path, part]);
-          node.children.set(part, child);
-        }
-        node = child;
-      }
-      if (r.kind === 'function') {
-        if (r.isDefault) {
-          if (node.defaultRule) cerr(`multiple default rules named ${r.path.join('.')} found`, r.loc);
-          node.defaultRule = r;
-        } else node.funcs.push(r);
-      } else if (r.isDefault) {
-        if (node.defaultRule) cerr(`multiple default rules ${node.path.join('.')} found`, r.loc);
-        node.defaultRule = r;
-      } else node.rules.push(r);
-    }
-  }
-  checkTree(root);
+  const { root, ruleNames } = buildTree(modules);
   for (const m of modules) {
     const names = ruleNames.get(m.pkg.slice(1).join('.')) ?? new Set<string>();
     const resolver = new Resolver(m, names, root);
     for (const r of m.rules) resolver.rule(r);
   }
   return { root, modules };
-}
-
-function checkTree(node: RuleNode): boolean {
-  let has = node.rules.length > 0 || (node.defaultRule !== null && node.defaultRule.kind !== 'function');
-  const kinds = new Set(node.rules.map((r) => r.kind));
-  const where = node.path.join('.');
-  const first = node.rules[0] ?? node.funcs[0] ?? node.defaultRule;
-  if (kinds.size > 1) cerr(`conflicting rules data.${where} found`, first!.loc);
-  if (node.funcs.length > 0 && (node.rules.length > 0 || (node.defaultRule && node.defaultRule.kind !== 'function')))
-    cerr(`conflicting rules data.${where} found: functions and rules`, first!.loc);
-  if (node.funcs.length > 0) {
-    const arity = node.funcs[0].args.length;
-    for (const f of node.funcs)
-      if (f.args.length !== arity) cerr(`conflicting rules data.${where} found: functions of different arity`, f.loc);
-  }
-  if (node.defaultRule && node.rules.some((r) => r.kind !== 'complete'))
-    cerr(`default rule data.${where} must be a single-value rule`, node.defaultRule.loc);
-  for (const child of node.children.values()) {
-    const childHas = checkTree(child);
-    if (childHas && kinds.has('complete')) cerr(`rule data.${where} conflicts with rules below it`, first!.loc);
-    has ||= childHas;
-  }
-  node.hasValues = has;
-  return has;
-}
-
-/** Find the node at an absolute data path (without the leading `data`). */
-export function findNode(root: RuleNode, path: string[]): RuleNode | undefined {
-  let node: RuleNode | undefined = root;
-  for (const p of path) {
-    node = node.children.get(p);
-    if (!node) return undefined;
-  }
-  return node;
 }
 
 export function compileQuery(compiled: Compiled, text: string): CompiledQuery {
@@ -141,71 +56,6 @@ export function compileQuery(compiled: Compiled, text: string): CompiledQuery {
   };
   const resolver = new Resolver(m, new Set(), compiled.root);
   return resolver.topQuery(q);
-}
-
-/** Literal arrays, sets and objects without variables become constants, built once at compile time. */
-export function fold(t: Term): Term {
-  switch (t.t) {
-    case 'array': {
-      const items = t.items.map(fold);
-      if (items.every((i) => i.t === 'scalar'))
-        return { t: 'scalar', value: items.map((i) => (i as { value: Value }).value), loc: t.loc };
-      return { ...t, items };
-    }
-    case 'set': {
-      const items = t.items.map(fold);
-      if (items.every((i) => i.t === 'scalar'))
-        return { t: 'scalar', value: RSet.from(items.map((i) => (i as { value: Value }).value)), loc: t.loc };
-      return { ...t, items };
-    }
-    case 'object': {
-      const pairs = t.pairs.map(([k, v]) => [fold(k), fold(v)] as [Term, Term]);
-      if (pairs.every(([k, v]) => k.t === 'scalar' && v.t === 'scalar'))
-        return {
-          t: 'scalar',
-          value: RObject.from(pairs.map(([k, v]) => [(k as { value: Value }).value, (v as { value: Value }).value])),
-          loc: t.loc,
-        };
-      return { ...t, pairs };
-    }
-    case 'ref':
-      return { ...t, head: fold(t.head), path: t.path.map(fold) };
-    case 'call':
-      return { ...t, args: t.args.map(fold) };
-    case 'arraycompr':
-    case 'setcompr':
-      return { ...t, head: fold(t.head), body: foldQuery(t.body) };
-    case 'objectcompr':
-      return { ...t, key: fold(t.key), value: fold(t.value), body: foldQuery(t.body) };
-    default:
-      return t;
-  }
-}
-
-function foldQuery(q: Query): Query {
-  return q.map((e): Expr => {
-    const w = e.with.map((x) => ({ ...x, value: fold(x.value) }));
-    switch (e.e) {
-      case 'term':
-        return { ...e, term: fold(e.term), with: w };
-      case 'unify':
-      case 'assign':
-        return { ...e, left: fold(e.left), right: fold(e.right), with: w };
-      case 'somein':
-        return { ...e, key: e.key ? fold(e.key) : null, value: fold(e.value), coll: fold(e.coll), with: w };
-      case 'every':
-        return {
-          ...e,
-          key: e.key ? fold(e.key) : null,
-          value: fold(e.value),
-          coll: fold(e.coll),
-          body: foldQuery(e.body),
-          with: w,
-        };
-      default:
-        return { ...e, with: w };
-    }
-  });
 }
 
 interface Scope {

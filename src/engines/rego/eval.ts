@@ -4,8 +4,9 @@
 // the continuation returns, so backtracking needs no copying.
 import type { CallTerm, Expr, Query, Rule, Term } from './ast.js';
 import { BUILTINS, type Builtin, type BuiltinContext, BuiltinError } from './builtins/index.js';
-import { type Compiled, type CompiledQuery, findNode, type RuleNode } from './compile.js';
+import type { Compiled, CompiledQuery } from './compile.js';
 import { type Loc, RegoError } from './errors.js';
+import { findNode, type RuleNode } from './tree.js';
 import { display, equal, RObject, RSet, type Value } from './values.js';
 
 type K = () => boolean;

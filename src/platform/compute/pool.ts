@@ -23,7 +23,7 @@ export class ComputeError extends Error {
 export interface PoolOptions {
   /** Number of workers (default: available cores minus one, at least 1, at most 4). */
   size?: number;
-  /** Time limit per task in milliseconds, including time spent waiting in the queue (default 10,000). */
+  /** Time limit per task in milliseconds, including time spent waiting in the queue but not a new worker's start-up (default 10,000). */
   taskTimeoutMs?: number;
   /** Tasks allowed to wait for a worker before new ones are refused (default 64). */
   maxQueue?: number;
@@ -43,12 +43,18 @@ interface Job {
   timeoutMs: number;
   timer: NodeJS.Timeout | null;
   queuedAt: number;
+  /** Milliseconds spent waiting for a worker. */
+  waited: number;
 }
 
 interface Slot {
   worker: Worker;
   job: Job | null;
+  /** The worker has loaded its task module. */
+  ready: boolean;
 }
+
+const STARTUP_MS = 30_000;
 
 /**
  * A worker running `worker.js` beside this file. From sources (tests under tsx), the worker is
@@ -99,6 +105,7 @@ export class ComputePool {
         timeoutMs: opts.timeoutMs ?? this.timeoutMs,
         timer: null,
         queuedAt: Date.now(),
+        waited: 0,
       };
       const idle = this.idleSlot();
       if (idle) return this.start(idle, job);
@@ -153,9 +160,14 @@ export class ComputePool {
 
   private spawn(): Slot {
     const worker = startWorker({ taskModule: this.taskModule.href }, this.youngMb);
-    const slot: Slot = { worker, job: null };
+    const slot: Slot = { worker, job: null, ready: false };
     worker.unref();
-    worker.on('message', (msg: { id: number; ok: boolean; result?: unknown; error?: RemoteError }) => {
+    worker.on('message', (msg: { id: number; ok: boolean; ready?: boolean; result?: unknown; error?: RemoteError }) => {
+      if (msg.ready) {
+        slot.ready = true;
+        if (slot.job) this.arm(slot, slot.job);
+        return;
+      }
       const job = slot.job;
       if (!job || job.id !== msg.id) return;
       this.finish(slot);
@@ -174,14 +186,29 @@ export class ComputePool {
   }
 
   private start(slot: Slot, job: Job): void {
+    job.waited = Date.now() - job.queuedAt;
     slot.job = job;
     slot.worker.ref();
-    const left = Math.max(1, job.timeoutMs - (Date.now() - job.queuedAt));
     if (job.timer) clearTimeout(job.timer);
+    job.timer = null;
+    slot.worker.postMessage({ id: job.id, task: job.task, payload: job.payload });
+    if (slot.ready) this.arm(slot, job);
+    else {
+      // A new worker's start-up (loading its task module) does not count against the task's limit,
+      // but a worker that does not start at all is given up on.
+      job.timer = setTimeout(() => {
+        this.lose(slot, new ComputeError('crashed', `compute worker did not start within ${STARTUP_MS} ms`));
+      }, STARTUP_MS);
+    }
+  }
+
+  /** The task's time limit, less what it spent waiting in the queue. */
+  private arm(slot: Slot, job: Job): void {
+    if (job.timer) clearTimeout(job.timer);
+    const left = Math.max(1, job.timeoutMs - job.waited);
     job.timer = setTimeout(() => {
       this.lose(slot, new ComputeError('timeout', `task ${job.task} timed out after ${job.timeoutMs} ms`));
     }, left);
-    slot.worker.postMessage({ id: job.id, task: job.task, payload: job.payload });
   }
 
   private finish(slot: Slot): void {

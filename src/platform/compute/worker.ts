@@ -23,3 +23,4 @@ parentPort!.on('message', async (msg: { id: number; task: string; payload: unkno
     parentPort!.postMessage({ id: msg.id, ok: false, error: { name: err.name, message: err.message, fields } });
   }
 });
+parentPort!.postMessage({ ready: true });
