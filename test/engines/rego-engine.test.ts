@@ -271,3 +271,16 @@ h := y if y := f(1) with f as [1 | true][0]`;
     assert.deepEqual(run(m, '[data.t.a, data.t.b, data.t.c, data.t.d, data.t.e, data.t.h]'), [1, 1, true, 1, 2, 1]);
   });
 });
+
+describe('Rego network and hash built-ins', () => {
+  it('tests CIDR containment and overlap for IPv4 and IPv6, and hashes strings', () => {
+    assert.deepEqual(
+      run(
+        [],
+        '[net.cidr_contains("10.0.0.0/8", "10.1.2.3"), net.cidr_contains("10.0.0.0/8", "11.0.0.1"), net.cidr_intersects("0.0.0.0/0", "192.168.0.0/16"), net.cidr_contains("2001:db8::/32", "2001:db8:1::1")]',
+      ),
+      [true, false, true, true],
+    );
+    assert.equal(run([], 'crypto.sha256("abc")'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+});

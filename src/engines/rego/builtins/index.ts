@@ -4,6 +4,7 @@ import './aggregates.js';
 import './collections.js';
 import './encoding.js';
 import './misc.js';
+import './net.js';
 import './numbers.js';
 import './regex.js';
 import './strings.js';
