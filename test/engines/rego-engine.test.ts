@@ -284,3 +284,15 @@ describe('Rego network and hash built-ins', () => {
     assert.equal(run([], 'crypto.sha256("abc")'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 });
+
+describe('Rego budgets on large built-in results', () => {
+  it('charges the size of numbers.range against the step budget', () => {
+    const m = compileModules([
+      { file: 'r.rego', text: 'package r\nx := count([1 | numbers.range(1, 9000000); true])' },
+    ]);
+    assert.throws(
+      () => evaluate(m, { query: 'data.r.x', maxSteps: 1_000_000 }),
+      (e: unknown) => e instanceof RegoError && e.kind === 'limit',
+    );
+  });
+});

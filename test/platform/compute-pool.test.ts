@@ -64,6 +64,16 @@ describe('compute pool', () => {
   });
 });
 
+describe('compute pool heap limit', () => {
+  const pool = new ComputePool(TASKS, { size: 1, taskTimeoutMs: 10_000, maxHeapMb: 64 });
+  after(() => pool.close());
+
+  it('ends a worker that allocates past its heap limit, and answers again with a new one', async () => {
+    await assert.rejects(pool.run('hog', null), (e: unknown) => e instanceof ComputeError && e.code === 'crashed');
+    assert.equal(await pool.run('echo', 'alive'), 'alive');
+  });
+});
+
 describe('Rego on the compute pool', () => {
   const pool = createRegoPool({ size: 1, taskTimeoutMs: 5_000 });
   after(() => pool.close());

@@ -122,7 +122,15 @@ export class Evaluator {
     this.maxSteps = opts.maxSteps ?? 10_000_000;
     this.deadline = Date.now() + (opts.timeoutMs ?? 10_000);
     this.strict = opts.strictBuiltinErrors ?? true;
-    this.ctx = { nowNs: opts.nowNs ?? Date.now() * 1e6, memo: new Map() };
+    this.ctx = {
+      nowNs: opts.nowNs ?? Date.now() * 1e6,
+      memo: new Map(),
+      charge: (n: number) => {
+        this.steps += n;
+        if (this.steps > this.maxSteps)
+          throw new RegoError('limit', `evaluation exceeded its budget of ${this.maxSteps} steps`);
+      },
+    };
     this.baseData = opts.data ?? new RObject();
     this.state = { input: opts.input, overrides: null, mocks: null, cache: new Map() };
   }

@@ -32,6 +32,11 @@ export interface PoolOptions {
    * documents (a 1 MB plan is ~20 MB of objects) spend less time in garbage collection with more.
    */
   youngGenerationMb?: number;
+  /**
+   * Old-generation heap limit of each worker in MB (default: Node's). A task that allocates past it
+   * ends its worker (the task fails with `crashed`, the worker is replaced), not the server.
+   */
+  maxHeapMb?: number;
 }
 
 interface Job {
@@ -61,8 +66,11 @@ const STARTUP_MS = 30_000;
  * `worker.ts`, and a worker's entry does not go through the parent's tsx loader on every Node
  * version, so a two-line bootstrap registers tsx in the worker first and then imports the entry.
  */
-function startWorker(workerData: unknown, youngMb: number | undefined): Worker {
-  const resourceLimits = youngMb ? { maxYoungGenerationSizeMb: youngMb } : undefined;
+function startWorker(workerData: unknown, limits: { youngMb?: number; heapMb?: number }): Worker {
+  const resourceLimits = {
+    ...(limits.youngMb ? { maxYoungGenerationSizeMb: limits.youngMb } : {}),
+    ...(limits.heapMb ? { maxOldGenerationSizeMb: limits.heapMb } : {}),
+  };
   if (!import.meta.url.endsWith('.ts'))
     return new Worker(new URL('./worker.js', import.meta.url), { workerData, resourceLimits });
   const entry = new URL('./worker.ts', import.meta.url).href;
@@ -75,7 +83,7 @@ export class ComputePool {
   private readonly size: number;
   private readonly timeoutMs: number;
   private readonly maxQueue: number;
-  private readonly youngMb: number | undefined;
+  private readonly limits: { youngMb?: number; heapMb?: number };
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private nextId = 1;
@@ -89,7 +97,7 @@ export class ComputePool {
     this.size = Math.max(1, opts.size ?? Math.min(4, Math.max(1, availableParallelism() - 1)));
     this.timeoutMs = opts.taskTimeoutMs ?? 10_000;
     this.maxQueue = opts.maxQueue ?? 64;
-    this.youngMb = opts.youngGenerationMb;
+    this.limits = { youngMb: opts.youngGenerationMb, heapMb: opts.maxHeapMb };
   }
 
   /** Runs `task` with `payload` (structured-cloned both ways) on a worker. */
@@ -159,7 +167,7 @@ export class ComputePool {
   }
 
   private spawn(): Slot {
-    const worker = startWorker({ taskModule: this.taskModule.href }, this.youngMb);
+    const worker = startWorker({ taskModule: this.taskModule.href }, this.limits);
     const slot: Slot = { worker, job: null, ready: false };
     worker.unref();
     worker.on('message', (msg: { id: number; ok: boolean; ready?: boolean; result?: unknown; error?: RemoteError }) => {

@@ -5,11 +5,14 @@ import type { RegoTaskPayload, RegoTaskResult } from './rego-task.js';
 
 export type { RegoTaskPayload, RegoTaskResult } from './rego-task.js';
 
-/** A pool whose workers run Rego evaluations (with a larger young generation: plans are big documents). */
+/**
+ * A pool whose workers run Rego evaluations: a larger young generation (plans are big documents) and a
+ * bounded heap (a policy that allocates without end loses its worker, not the server).
+ */
 export function createRegoPool(opts: PoolOptions = {}): ComputePool {
   const fromSources = import.meta.url.endsWith('.ts');
   const task = new URL(fromSources ? './rego-task.ts' : './rego-task.js', import.meta.url);
-  return new ComputePool(task, { youngGenerationMb: 96, ...opts });
+  return new ComputePool(task, { youngGenerationMb: 96, maxHeapMb: 1024, ...opts });
 }
 
 /**

@@ -1,6 +1,6 @@
 // Numbers and bitwise operations.
 import type { Value } from '../values.js';
-import { BuiltinError, def, int, num } from './registry.js';
+import { type BuiltinContext, BuiltinError, def, int, num } from './registry.js';
 
 def('abs', 1, (args) => Math.abs(num('abs', args, 0)));
 def('ceil', 1, (args) => Math.ceil(num('ceil', args, 0)));
@@ -9,18 +9,19 @@ def('round', 1, (args) => {
   const n = num('round', args, 0);
   return n < 0 ? -Math.round(-n) : Math.round(n);
 });
-function range(name: string, args: Value[], step: number): Value[] {
+function range(name: string, args: Value[], step: number, ctx: BuiltinContext): Value[] {
   const a = int(name, args, 0);
   const b = int(name, args, 1);
   if (step <= 0) throw new BuiltinError(`${name}: step must be a positive number above zero`);
   if (Math.abs(b - a) / step > 10_000_000) throw new BuiltinError(`${name}: range too large`);
+  ctx.charge(Math.floor(Math.abs(b - a) / step) + 1);
   const out: Value[] = [];
   if (a <= b) for (let i = a; i <= b; i += step) out.push(i);
   else for (let i = a; i >= b; i -= step) out.push(i);
   return out;
 }
-def('numbers.range', 2, (args) => range('numbers.range', args, 1));
-def('numbers.range_step', 3, (args) => range('numbers.range_step', args, int('numbers.range_step', args, 2)));
+def('numbers.range', 2, (args, ctx) => range('numbers.range', args, 1, ctx));
+def('numbers.range_step', 3, (args, ctx) => range('numbers.range_step', args, int('numbers.range_step', args, 2), ctx));
 
 const big = (name: string, args: Value[], i: number) => BigInt(int(name, args, i));
 const back = (b: bigint) => Number(b);

@@ -9,6 +9,8 @@ export interface BuiltinContext {
   nowNs: number;
   /** Values that must stay the same for the same arguments within one evaluation (rand.intn, uuid). */
   memo: Map<string, Value>;
+  /** Counts work proportional to a result's size against the evaluation's step budget. */
+  charge: (steps: number) => void;
 }
 
 export interface Builtin {

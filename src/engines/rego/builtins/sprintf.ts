@@ -82,6 +82,7 @@ export function sprintf(format: string, args: Value[]): string {
       while (i < format.length && format[i] >= '0' && format[i] <= '9') p += format[i++];
       prec = p ? Number(p) : 0;
     }
+    if (width > 100_000 || prec > 100_000) throw new BuiltinError('sprintf: width or precision too large');
     const verb = format[i++];
     if (verb === undefined) {
       out += '%!(NOVERB)';
