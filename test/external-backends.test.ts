@@ -273,6 +273,21 @@ for (const engine of testEngines()) {
       assert.ok(nonDefaults.every((b: any) => b.default === false));
     });
 
+    it('concurrent defaults leave exactly one default per purpose (a unique index, not a check in code)', async () => {
+      const cloudwatch = () => bodyOf(sample('AWSCloudWatchLogs'), { purpose: 'events', default: true });
+      const answers = await Promise.all(Array.from({ length: 6 }, () => create(cloudwatch())));
+      for (const res of answers) assert.ok([200, 409].includes(res.status), `${res.status} ${res.text}`);
+      assert.ok(answers.some((res) => res.status === 200));
+      const defaults = await server.database.db
+        .selectFrom('external_backends')
+        .select('id')
+        .where('organization_id', '=', org.id)
+        .where('purpose', '=', 'events')
+        .where('is_default', '=', 1)
+        .execute();
+      assert.equal(defaults.length, 1);
+    });
+
     it('one backend per purpose and scope (409); filters by scope and pages', async () => {
       const scoped = (...scope: [string, string?, string?]) =>
         scopedTo(http(`https://s.example.com/${scope[0]}`), ...scope);

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { type Kysely, Migrator } from 'kysely';
 import { type DatabaseHandle, engineOf, openDatabase } from '../../src/platform/db/database.js';
 import { translateDatabaseError } from '../../src/platform/db/errors.js';
 import { migrateToLatest, migrationsComplete } from '../../src/platform/db/migrate.js';
@@ -23,6 +24,45 @@ for (const engine of testEngines()) {
       await database.close();
       await drop();
       rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('a migration that fails half-way leaves the database as it was, and is not recorded', async () => {
+      const scratch = mkdtempSync(join(tmpdir(), 'gantry-db-atomic-'));
+      const fresh = await freshDatabaseUrl(engine, scratch);
+      const other = openDatabase(fresh.url);
+      try {
+        const migrator = new Migrator({
+          db: other.db,
+          migrationTableName: 'gantry_migrations',
+          migrationLockTableName: 'gantry_migrations_lock',
+          provider: {
+            getMigrations: async () => ({
+              '0001_half_way': {
+                up: async (db: Kysely<any>) => {
+                  await db.schema.createTable('half_made').addColumn('id', 'integer').execute();
+                  await db.insertInto('half_made').values({ id: 1 }).execute();
+                  throw new Error('killed here');
+                },
+              },
+            }),
+          },
+        });
+        const { error } = await migrator.migrateToLatest();
+        assert.match(String(error), /killed here/);
+        const tables = await other.db.introspection.getTables();
+        assert.ok(!tables.some((t) => t.name === 'half_made'), 'the table made before the failure is gone');
+        const recorded = tables.some((t) => t.name === 'gantry_migrations')
+          ? await other.db
+              .selectFrom('gantry_migrations' as any)
+              .selectAll()
+              .execute()
+          : [];
+        assert.deepEqual(recorded, []);
+      } finally {
+        await other.close();
+        await fresh.drop();
+        rmSync(scratch, { recursive: true, force: true });
+      }
     });
 
     it('detects its engine', () => {

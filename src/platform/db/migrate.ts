@@ -5,6 +5,7 @@ import * as m0003 from './migrations/0003_data_keys.js';
 import * as m0004 from './migrations/0004_credentials.js';
 import * as m0005 from './migrations/0005_builtin_vault.js';
 import * as m0006 from './migrations/0006_api_key_lifetime.js';
+import * as m0007 from './migrations/0007_one_default_backend.js';
 
 /**
  * Forward-only migrations, in order. Kysely's migrator takes a lock (a lock row inside a transaction),
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004_credentials': m0004,
   '0005_builtin_vault': m0005,
   '0006_api_key_lifetime': m0006,
+  '0007_one_default_backend': m0007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
