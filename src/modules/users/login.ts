@@ -1,5 +1,5 @@
 import { effectiveRules, organizationChain } from '../../platform/authz/access.js';
-import { decoyPasswordHash, verifyPassword } from '../../platform/crypto/hashing.js';
+import { decoyPasswordHash, hashPassword, needsRehash, verifyPassword } from '../../platform/crypto/hashing.js';
 import { flag, isSet } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { AppError, forbidden, notFound, unauthorized, unprocessable } from '../../platform/errors.js';
@@ -78,6 +78,10 @@ async function checkCredentials(env: UsersEnv, input: LoginInput, call: CallInfo
     throw unauthorized(WRONG_CREDENTIALS);
   }
   await env.limiter.reset(identityKey);
+  if (needsRehash(user.password_hash)) {
+    // The password is known right now: store it under today's parameters.
+    await updateUser(env.db, user.id, { password_hash: await hashPassword(input.password) });
+  }
   return user;
 }
 

@@ -16,8 +16,9 @@ export function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-// scrypt with N=2^15, r=8 uses 32 MiB per hash: memory-hard, about 50-100 ms on a server core.
-const SCRYPT = { N: 32768, r: 8, p: 1, keylen: 32, maxmem: 64 * 1024 * 1024 };
+// OWASP's minimum for scrypt (Password Storage Cheat Sheet): N=2^17, r=8, p=1, i.e. 128 MiB per hash.
+// Hashes made with weaker parameters still verify and are rewritten at the next login (needsRehash).
+const SCRYPT = { N: 131072, r: 8, p: 1, keylen: 32, maxmem: 256 * 1024 * 1024 };
 
 function scryptAsync(password: string, salt: Buffer, params: { N: number; r: number; p: number }): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -40,6 +41,12 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const key = await scryptAsync(password, Buffer.from(salt, 'base64'), { N: Number(n), r: Number(r), p: Number(p) });
   const expected = Buffer.from(hash, 'base64');
   return key.length === expected.length && timingSafeEqual(key, expected);
+}
+
+/** Whether a stored hash was made with weaker parameters than today's (rehash it once the password checked). */
+export function needsRehash(stored: string): boolean {
+  const [scheme, n, r, p] = stored.split('$');
+  return scheme !== 'scrypt' || Number(n) < SCRYPT.N || Number(r) < SCRYPT.r || Number(p) < SCRYPT.p;
 }
 
 /** A hash to compare against when the user does not exist, so timing does not reveal it. */
