@@ -14,7 +14,7 @@ import { validationProblems, validRequest } from './sweeps/requests.js';
  * one of every resource. Every implemented operation under /organizations/{organization_canonical}
  * is called on A, with a valid request naming A's real resources, by callers with no standing in A:
  * B's admin (session and API key), S's admin, C's admin (session and API key), and a member of A
- * whose session was opened into B. Each must get exactly 404, an error envelope, and no string of A
+ * who administers B, through a session opened into B and through a B API key they own. Each must get exactly 404, an error envelope, and no string of A
  * it did not send. A member of A with no permissions who administers B gets exactly what that role
  * allows in A (403). B's admin calling B's own paths with A's ids, canonicals and usernames gets a
  * 4xx. A is unchanged afterwards. Operations come from the modules' operation tables, so the sweep
@@ -174,9 +174,10 @@ for (const engine of testEngines()) {
         { who: "child C's admin (session)", token: sessionToken(server, childAdmin) },
         { who: "child C's admin API key", token: (await makeApiKey(server, child, childAdmin)).token },
         { who: 'a member of A, session opened into B', token: sessionToken(server, mixed, bOrg) },
+        { who: "a member of A, B's API key they own", token: (await makeApiKey(server, bOrg, mixed)).token },
       );
       // Positive controls: every stranger's token works in its own organization.
-      const homes = [bOrg, bOrg, sibling, child, child, bOrg];
+      const homes = [bOrg, bOrg, sibling, child, child, bOrg, bOrg];
       for (const [i, caller] of strangers.entries()) {
         const org = homes[i];
         const res = await server.request('GET', `/organizations/${org.canonical}`, { token: caller.token });
