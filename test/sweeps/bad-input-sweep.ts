@@ -69,11 +69,11 @@ class ErrorLog extends Writable {
         const entry = JSON.parse(line) as {
           level?: number;
           reqId?: string;
-          req?: { id?: string };
+          req?: { request_id?: string };
           err?: { message?: string; code?: string; type?: string };
           msg?: string;
         };
-        const id = entry.reqId ?? entry.req?.id;
+        const id = entry.req?.request_id ?? entry.reqId;
         if (id && (entry.level ?? 0) >= 50) {
           const err = entry.err;
           this.byRequest.set(id, [err?.type, err?.code, err?.message ?? entry.msg].filter(Boolean).join(' '));
