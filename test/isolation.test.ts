@@ -1,84 +1,57 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { loadContract } from '../src/platform/http/contract.js';
-import { compileOperation } from '../src/platform/http/registrar.js';
-import { createSchemaCompiler } from '../src/platform/http/schemas.js';
-import { type TestOrg, type TestUser, tenant } from './helpers/factories.js';
-import { asParameter, sampleValue } from './helpers/sample-body.js';
+import { makeApiKey } from './helpers/api-keys.js';
+import { addMember, createOrg, createUser, sessionToken, type TestOrg, type TestUser } from './helpers/factories.js';
+import { type RequestShape, urlOf } from './helpers/mutations.js';
 import { startServer, type TestServer, testEngines } from './helpers/server.js';
+import { createResources, RESOURCE_KINDS, type Resources } from './sweeps/fixtures.js';
+import { type Implemented, implementedOperations, isOrganizationScoped } from './sweeps/operation-tables.js';
+import { validationProblems, validRequest } from './sweeps/requests.js';
 
 /**
- * The generated isolation sweep: every implemented, non-public operation under
- * /organizations/{organization_canonical} is called on organization A with organization B's admin
- * session and B's admin API key. Each must refuse (401/403/404) with an error envelope naming nothing
- * of A that the caller did not send, and A must be unchanged afterwards. Operations are discovered
- * from the contract, so the sweep grows as modules are implemented.
+ * The generated isolation sweep. Organization A (a child of P, with a sibling S and a child C) holds
+ * one of every resource. Every implemented operation under /organizations/{organization_canonical}
+ * is called on A, with a valid request naming A's real resources, by callers with no standing in A:
+ * B's admin (session and API key), S's admin, C's admin (session and API key), and a member of A
+ * who administers B, through a session opened into B and through a B API key they own. Each must get exactly 404, an error envelope, and no string of A
+ * it did not send. A member of A with no permissions who administers B gets exactly what that role
+ * allows in A (403). B's admin calling B's own paths with A's ids, canonicals and usernames gets a
+ * 4xx. A is unchanged afterwards. Operations come from the modules' operation tables, so the sweep
+ * grows as modules are implemented, and a generated request that is invalid fails the sweep.
  */
-const contract = loadContract();
-const compiler = createSchemaCompiler(contract);
-const scoped = contract.operations.filter((op) => op.path.includes('{organization_canonical}') && !op.isPublic);
-const REFUSED = new Set([401, 403, 404]);
-const compiledOps = new Map<string, ReturnType<typeof compileOperation>>();
 
-interface Tenant {
-  user: TestUser;
-  org: TestOrg;
+interface Caller {
+  who: string;
   token: string;
-}
-
-/** What A's resources are called: path parameter values, body hints, and strings that must not leak. */
-interface Fixture {
-  params: Record<string, string>;
-  hints: Record<string, unknown>;
-  secrets: Set<string>;
-  created: string[];
-}
-
-function requestFor(op: (typeof scoped)[number], orgCanonical: string, fixture: Fixture) {
-  const options = { schemas: contract.schemas, hints: fixture.hints };
-  let path = op.path;
-  const params: Record<string, string> = {};
-  for (const p of op.parameters.filter((p) => p.in === 'path')) {
-    const value =
-      p.name === 'organization_canonical'
-        ? orgCanonical
-        : (fixture.params[p.name] ?? asParameter(sampleValue(p.schema, options)));
-    params[p.name] = value;
-    path = path.replace(`{${p.name}}`, encodeURIComponent(value));
-  }
-  const query = new URLSearchParams();
-  for (const p of op.parameters.filter((p) => p.in === 'query' && p.required)) {
-    const value = fixture.hints[p.name] ?? sampleValue(p.schema, options);
-    for (const item of Array.isArray(value) ? value : [value]) query.append(p.name, asParameter(item));
-  }
-  const body = op.requestBody ? sampleValue(op.requestBody.schema, options) : undefined;
-  const url = query.size > 0 ? `${path}?${query}` : path;
-
-  // Whether the request is valid for the server's own validators: only then is a 400 unexpected.
-  const compiled = compiledOps.get(op.operationId) ?? compileOperation(op, compiler);
-  compiledOps.set(op.operationId, compiled);
-  const valid =
-    compiled.params()({ ...params }) &&
-    compiled.query()(Object.fromEntries(query)) &&
-    (!op.requestBody || compiled.jsonBody()(structuredClone(body)));
-  return { url, body, valid: Boolean(valid) };
 }
 
 function assertRefusal(
   res: { status: number; body: any; text: string },
+  expected: number | 'any 4xx',
   sent: string,
   secrets: Set<string>,
   label: string,
 ) {
-  assert.ok(REFUSED.has(res.status), `${label}: expected 401/403/404, got ${res.status} ${res.text.slice(0, 300)}`);
+  if (expected === 'any 4xx') {
+    assert.ok(
+      res.status >= 400 && res.status < 500,
+      `${label}: expected a 4xx, got ${res.status} ${res.text.slice(0, 300)}`,
+    );
+  } else {
+    assert.equal(res.status, expected, `${label}: expected ${expected}, got ${res.status} ${res.text.slice(0, 300)}`);
+  }
   assert.ok(Array.isArray(res.body?.errors) && res.body.errors.length > 0, `${label}: not an error envelope`);
   assert.equal(typeof res.body.errors[0].code, 'string', label);
   assert.equal(typeof res.body.errors[0].message, 'string', label);
   assert.equal(typeof res.body.request_id, 'string', label);
+  assertNoLeak(res.text, sent, secrets, label);
+}
+
+function assertNoLeak(text: string, sent: string, secrets: Set<string>, label: string) {
   for (const secret of secrets) {
     if (sent.includes(secret)) continue;
-    assert.ok(!res.text.includes(secret), `${label}: the answer names '${secret}' of the other organization`);
+    assert.ok(!text.includes(secret), `${label}: the answer names '${secret}' of the other organization`);
   }
 }
 
@@ -151,164 +124,144 @@ async function snapshot(server: TestServer, org: TestOrg) {
   };
 }
 
+/** Whether a request names one of A's resources (path values, or canonicals and usernames in its body). */
+function namesA(request: RequestShape, a: Resources, aOrg: TestOrg, aUser: TestUser): boolean {
+  const ids = [...Object.values(a.params), aUser.username, aOrg.canonical];
+  const text = `${Object.values(request.path).join(' ')} ${JSON.stringify(request.body ?? '')}`;
+  return ids.some((id) => Object.values(request.path).includes(id) || text.includes(`"${id}"`));
+}
+
 for (const engine of testEngines()) {
   describe(`tenant isolation sweep (${engine})`, () => {
     let server: TestServer;
-    let a: Tenant;
-    let b: Tenant;
-    let bKeyToken: string | undefined;
+    let scoped: Implemented[];
+    let aAdmin: TestUser;
+    let aOrg: TestOrg;
+    let bAdmin: TestUser;
+    let bOrg: TestOrg;
+    let a: Resources;
+    let mixedSession: string;
+    const strangers: Caller[] = [];
     let before$: Awaited<ReturnType<typeof snapshot>>;
-    const fixture: Fixture = { params: {}, hints: {}, secrets: new Set(), created: [] };
     const tag = randomBytes(3).toString('hex');
-
-    /** Creates one of A's resources through the API; kinds still answering 501 are skipped. */
-    async function create(kind: string, operationId: string, body: unknown): Promise<any> {
-      const op = contract.byId.get(operationId);
-      if (!op) return undefined;
-      const res = await server.request(op.method, op.path.replace('{organization_canonical}', a.org.canonical), {
-        token: a.token,
-        body,
-      });
-      if (res.status === 501) return undefined;
-      assert.equal(res.status, op.successStatus, `creating the ${kind} of A: ${res.text}`);
-      fixture.created.push(kind);
-      return res.body?.data;
-    }
 
     before(async () => {
       server = await startServer(engine);
-      a = await tenant(server);
-      b = await tenant(server);
-      for (const secret of [a.org.name, a.user.username, a.user.email]) fixture.secrets.add(secret);
+      scoped = (await implementedOperations(server)).filter(({ op }) => isOrganizationScoped(op));
 
-      const role = await create('role', 'createRole', {
-        name: `Iso role ${tag}`,
-        canonical: `iso-role-${tag}`,
-        description: `iso role description ${tag}`,
-        rules: [{ action: 'organization:team:read', effect: 'allow' }],
-      });
-      const roleCanonical = role?.canonical ?? 'organization-member';
-      fixture.params.role_canonical = roleCanonical;
-      fixture.hints.role_canonical = roleCanonical;
-      fixture.hints.roles_canonical = [roleCanonical];
-      if (role) fixture.secrets.add(role.name).add(role.canonical).add(`iso role description ${tag}`);
+      const parent = await createOrg(server, await createUser(server));
+      aAdmin = await createUser(server);
+      aOrg = await createOrg(server, aAdmin, { parent });
+      a = await createResources(server, { user: aAdmin, org: aOrg, token: sessionToken(server, aAdmin) }, tag);
 
-      const team = await create('team', 'createTeam', {
-        name: `Iso team ${tag}`,
-        canonical: `iso-team-${tag}`,
-        roles_canonical: [roleCanonical],
-      });
-      if (team) {
-        fixture.params.team_canonical = team.canonical;
-        fixture.hints.team_canonical = team.canonical;
-        fixture.secrets.add(team.name).add(team.canonical);
+      bAdmin = await createUser(server);
+      bOrg = await createOrg(server, bAdmin);
+      const siblingAdmin = await createUser(server);
+      const sibling = await createOrg(server, siblingAdmin, { parent });
+      const childAdmin = await createUser(server);
+      const child = await createOrg(server, childAdmin, { parent: aOrg });
+
+      // A member of A with no permissions there, who administers B.
+      const mixed = await createUser(server);
+      await addMember(server, aOrg, mixed, 'default-no-permissions');
+      await addMember(server, bOrg, mixed, 'organization-admin');
+      mixedSession = sessionToken(server, mixed);
+
+      strangers.push(
+        { who: "B's admin (session)", token: sessionToken(server, bAdmin) },
+        { who: "B's admin API key", token: (await makeApiKey(server, bOrg, bAdmin)).token },
+        { who: "sibling S's admin (session)", token: sessionToken(server, siblingAdmin) },
+        { who: "child C's admin (session)", token: sessionToken(server, childAdmin) },
+        { who: "child C's admin API key", token: (await makeApiKey(server, child, childAdmin)).token },
+        { who: 'a member of A, session opened into B', token: sessionToken(server, mixed, bOrg) },
+        { who: "a member of A, B's API key they own", token: (await makeApiKey(server, bOrg, mixed)).token },
+      );
+      // Positive controls: every stranger's token works in its own organization.
+      const homes = [bOrg, bOrg, sibling, child, child, bOrg, bOrg];
+      for (const [i, caller] of strangers.entries()) {
+        const org = homes[i];
+        const res = await server.request('GET', `/organizations/${org.canonical}`, { token: caller.token });
+        assert.equal(res.status, 200, `${caller.who} reads its own organization: ${res.text}`);
       }
-
-      const key = await create('API key', 'createAPIKey', {
-        name: `Iso key ${tag}`,
-        canonical: `iso-key-${tag}`,
-        description: `iso key description ${tag}`,
-        rules: [{ action: 'organization:**', effect: 'allow' }],
-      });
-      if (key) {
-        fixture.params.api_key_canonical = key.canonical;
-        for (const s of [key.name, key.canonical, key.token, key.last_seven, `iso key description ${tag}`]) {
-          fixture.secrets.add(s);
-        }
-      }
-
-      const credentialSecret = `iso-credential-secret-${tag}`;
-      const credential = await create('credential', 'createCredential', {
-        name: `Iso credential ${tag}`,
-        canonical: `iso-credential-${tag}`,
-        type: 'basic_auth',
-        path: `iso/credential-${tag}`,
-        raw: { username: `iso-user-${tag}`, password: credentialSecret },
-      });
-      if (credential) {
-        fixture.params.credential_canonical = credential.canonical;
-        fixture.hints.credential_canonical = credential.canonical;
-        for (const s of [credential.name, credential.canonical, credential.path, credentialSecret, `iso-user-${tag}`]) {
-          fixture.secrets.add(s);
-        }
-      }
-
-      const backend = await create('external backend', 'createExternalBackend', {
-        purpose: 'remote_tfstate',
-        ...(credential ? { credential_canonical: credential.canonical } : {}),
-        configuration: { engine: 'HTTPStorage', url: `https://state-${tag}.example.com/iso` },
-      });
-      if (backend) {
-        fixture.params.external_backend_id = String(backend.id);
-        fixture.secrets.add(`state-${tag}.example.com`);
-      }
-
-      const event = await create('event', 'sendEvent', {
-        type: 'Custom',
-        severity: 'info',
-        title: `iso event title ${tag}`,
-        message: `iso event message ${tag}`,
-        tags: [{ key: `iso-tag-${tag}`, value: `iso-value-${tag}` }],
-      });
-      if (event)
-        for (const s of [event.title, event.message, `iso-tag-${tag}`, `iso-value-${tag}`]) fixture.secrets.add(s);
-
-      const invitation = await create('member invitation', 'inviteUserToOrgMember', {
-        email: `iso-invitee-${tag}@example.com`,
-        role_canonical: roleCanonical,
-      });
-      if (invitation) fixture.secrets.add(`iso-invitee-${tag}@example.com`);
-      const adminMembership = await server.database.db
-        .selectFrom('memberships')
-        .select('id')
-        .where('organization_id', '=', a.org.id)
-        .where('user_id', '=', a.user.id)
-        .executeTakeFirstOrThrow();
-      fixture.params.member_id = String(invitation?.id ?? adminMembership.id);
-      fixture.hints.owner = a.user.username;
-      fixture.hints.username = a.user.username;
-
-      const bKey = await server.request('POST', `/organizations/${b.org.canonical}/api_keys`, {
-        token: b.token,
-        body: { name: `B admin key ${tag}`, rules: [{ action: 'organization:**', effect: 'allow' }] },
-      });
-      if (bKey.status === 200) bKeyToken = bKey.body.data.token;
-
-      before$ = await snapshot(server, a.org);
+      before$ = await snapshot(server, aOrg);
     });
     after(() => server.close());
 
-    const ghost = `iso-ghost-${randomBytes(4).toString('hex')}`;
-    for (const op of scoped) {
-      it(`${op.operationId} (${op.method} ${op.path}) refuses another organization`, async (t) => {
-        // Probe without side effects: admin A on an organization that does not exist answers 501
-        // only when nobody implements the operation (input is validated first, then 501, then access).
-        const probe = requestFor(op, ghost, fixture);
-        const probed = await server.request(op.method, probe.url, { token: a.token, body: probe.body });
-        if (probed.status === 501) {
-          t.skip('not implemented yet');
-          return;
-        }
-        const request = requestFor(op, a.org.canonical, fixture);
-        const callers: Array<[string, string]> = [['B admin session', b.token]];
-        if (bKeyToken) callers.push(['B admin API key', bKeyToken]);
-        for (const [who, token] of callers) {
-          const res = await server.request(op.method, request.url, { token, body: request.body });
-          const label = `${op.operationId} as ${who}`;
-          if (!request.valid && res.status === 400) {
-            t.diagnostic(`${label}: the generated request is invalid (400), so access was not exercised`);
-            continue;
+    it('every implemented operation on A answers exactly 404 to callers with no standing in A', async (t) => {
+      assert.deepEqual(a.created, [...RESOURCE_KINDS], 'the fixture holds one of every resource');
+      let exercised = 0;
+      for (const { op, spec } of scoped) {
+        await t.test(op.operationId, async () => {
+          assert.ok(spec.permission, `${op.operationId} is organization-scoped but declares no permission`);
+          const request = validRequest(op, aOrg.canonical, a.params, a.hints);
+          assert.deepEqual(
+            validationProblems(op, spec, request),
+            [],
+            `${op.operationId}: the generated request is invalid`,
+          );
+          const url = urlOf(op, request);
+          const sent = `${url} ${JSON.stringify(request.body ?? '')}`;
+          for (const caller of strangers) {
+            const res = await server.request(op.method, url, { token: caller.token, body: request.body });
+            assertRefusal(res, 404, sent, a.secrets, `${op.operationId} as ${caller.who}`);
           }
-          assertRefusal(res, `${request.url} ${JSON.stringify(request.body ?? '')}`, fixture.secrets, label);
-        }
-      });
-    }
+          exercised++;
+        });
+      }
+      t.diagnostic(`${engine}: ${exercised} of ${scoped.length} implemented organization operations exercised`);
+      t.diagnostic(`${engine}: ${strangers.length} callers each, ${exercised * strangers.length} refusals checked`);
+      assert.equal(exercised, scoped.length);
+      assert.ok(exercised >= 50, `only ${exercised} operations exercised`);
+    });
 
-    it('organization A is unchanged after the sweep', async (t) => {
-      t.diagnostic(`resources of A created through the API: ${fixture.created.join(', ') || 'none'}`);
-      assert.ok(fixture.created.includes('API key') && fixture.created.includes('event'));
-      assert.ok(bKeyToken, 'B has an admin API key');
-      assert.deepEqual(await snapshot(server, a.org), before$);
+    it("a member of A without permissions who administers B gets A's 403, and nothing of A", async (t) => {
+      let exercised = 0;
+      for (const { op, spec } of scoped) {
+        await t.test(op.operationId, async () => {
+          const request = validRequest(op, aOrg.canonical, a.params, a.hints);
+          const url = urlOf(op, request);
+          const sent = `${url} ${JSON.stringify(request.body ?? '')}`;
+          const res = await server.request(op.method, url, { token: mixedSession, body: request.body });
+          const label = `${op.operationId} as A's no-permissions member`;
+          if (spec.permission?.action === null) {
+            // Standing is enough: the answer holds only what the member may see, none of A's resources.
+            assert.ok(res.status < 300, `${label}: ${res.status} ${res.text.slice(0, 300)}`);
+            assertNoLeak(res.text, sent, a.secrets, label);
+          } else {
+            assertRefusal(res, 403, sent, a.secrets, label);
+          }
+          exercised++;
+        });
+      }
+      t.diagnostic(`${engine}: ${exercised} operations as a member of A without permissions`);
+      assert.equal(exercised, scoped.length);
+    });
+
+    it("B's own paths carrying A's ids, canonicals and usernames answer a 4xx", async (t) => {
+      let exercised = 0;
+      const bToken = sessionToken(server, bAdmin);
+      for (const { op, spec } of scoped) {
+        const request = validRequest(op, bOrg.canonical, a.params, a.hints);
+        if (!namesA(request, a, aOrg, aAdmin)) continue;
+        await t.test(op.operationId, async () => {
+          assert.deepEqual(
+            validationProblems(op, spec, request),
+            [],
+            `${op.operationId}: the generated request is invalid`,
+          );
+          const url = urlOf(op, request);
+          const res = await server.request(op.method, url, { token: bToken, body: request.body });
+          const sent = `${url} ${JSON.stringify(request.body ?? '')}`;
+          assertRefusal(res, 'any 4xx', sent, a.secrets, `${op.operationId} on B naming A's resources`);
+          exercised++;
+        });
+      }
+      t.diagnostic(`${engine}: ${exercised} operations on B's paths named A's resources`);
+      assert.ok(exercised >= 20, `only ${exercised} operations named A's resources`);
+    });
+
+    it('organization A is unchanged after the sweep', async () => {
+      assert.deepEqual(await snapshot(server, aOrg), before$);
     });
   });
 }

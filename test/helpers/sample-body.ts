@@ -64,7 +64,7 @@ export function resolveRef(schema: Schema, schemas: Record<string, Schema>): Sch
 }
 
 /** allOf members folded into one schema (properties and required lists merged). */
-function flatten(schema: Schema, schemas: Record<string, Schema>): Schema {
+export function flatten(schema: Schema, schemas: Record<string, Schema>): Schema {
   const resolved = resolveRef(schema, schemas);
   if (!Array.isArray(resolved.allOf)) return resolved;
   const merged: Schema = { ...resolved, allOf: undefined, properties: { ...resolved.properties } };
@@ -79,7 +79,8 @@ function flatten(schema: Schema, schemas: Record<string, Schema>): Schema {
   return merged;
 }
 
-function fits(value: string, schema: Schema): boolean {
+/** Whether a string satisfies a string schema's length bounds and pattern. */
+export function fits(value: string, schema: Schema): boolean {
   if (schema.minLength !== undefined && value.length < schema.minLength) return false;
   if (schema.maxLength !== undefined && value.length > schema.maxLength) return false;
   if (schema.pattern !== undefined) {

@@ -1,0 +1,5 @@
+import { testEngines } from '../helpers/server.js';
+import { badInputSweep } from './bad-input-sweep.js';
+
+// The authenticated bad-input sweep on PostgreSQL, when the runner provides one (see bad-input-sweep.ts).
+if (testEngines().includes('postgres')) badInputSweep('postgres');
