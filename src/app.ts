@@ -15,7 +15,7 @@ import { writeAudit } from './platform/events/audit.js';
 import { Authenticator } from './platform/http/auth.js';
 import { type Contract, loadContract } from './platform/http/contract.js';
 import { installDocs } from './platform/http/docs.js';
-import { installErrorHandling } from './platform/http/error-handler.js';
+import { frameworkError, installErrorHandling } from './platform/http/error-handler.js';
 import { installHealth } from './platform/http/health.js';
 import { installMetrics } from './platform/http/metrics.js';
 import { registerOperations } from './platform/http/registrar.js';
@@ -68,6 +68,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return url.startsWith('/api/') ? url.slice(4) : url === '/api' ? '/' : url;
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    frameworkErrors: frameworkError,
     return503OnClosing: true,
     // A hop count trusts that many proxies in front of the server (as proxy-addr counts them).
     trustProxy:

@@ -31,6 +31,20 @@ function sendError(reply: FastifyReply, status: number, code: string, message: s
     .send(errorBody(code, message, details, String(reply.request.id)));
 }
 
+/**
+ * Errors the router raises before any route or hook runs (Fastify's `frameworkErrors`): answered
+ * with the same envelope and request id as everything else.
+ */
+export function frameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  reply.header('x-request-id', request.id);
+  reply.header('x-content-type-options', 'nosniff');
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return sendError(reply, 414, 'BadRequest', 'path: a path parameter is longer than 500 characters');
+  }
+  const known = error.code ? FASTIFY_ERRORS[error.code] : undefined;
+  return sendError(reply, 400, known?.code ?? 'BadRequest', known?.message ?? 'the request URL is malformed');
+}
+
 /** One place that turns any thrown value into the error envelope; unknown errors become a bare 500. */
 export function installErrorHandling(app: FastifyInstance, log: FastifyBaseLogger): void {
   app.setErrorHandler((error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply) => {
