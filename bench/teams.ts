@@ -247,7 +247,7 @@ async function authorizationCost(
   const authorize = createAuthorizer(cache);
   const apiKeyTokens = await import('../src/modules/api-keys/tokens.js').catch(() => undefined);
   for (const auth of [authenticator, cachedAuthenticator]) {
-    auth.use(sessionTokenResolver(db, signer));
+    auth.use(sessionTokenResolver(db, signer, 30 * 24 * 3600));
     if (apiKeyTokens?.apiKeyTokenResolver) auth.use(apiKeyTokenResolver(apiKeyTokens, db));
   }
   const request = (token: string) =>

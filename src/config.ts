@@ -33,6 +33,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** Lifetime of session tokens, in seconds. */
   sessionTtlSeconds: number;
+  /** How long after a login its session may be refreshed, in seconds (absolute lifetime). */
+  sessionMaxAgeSeconds: number;
   smtpUrl: string | undefined;
   /** Longest wait for each step of an SMTP exchange, in ms. */
   smtpTimeoutMs: number;
@@ -83,6 +85,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     'GANTRY_PUBLIC_URL',
     'GANTRY_JWT_SECRET',
     'GANTRY_SESSION_TTL',
+    'GANTRY_SESSION_MAX_AGE',
     'GANTRY_TRUST_PROXY',
     'GANTRY_SMTP_URL',
     'GANTRY_SMTP_TIMEOUT_MS',
@@ -203,6 +206,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     requestTimeoutMs: integer('GANTRY_REQUEST_TIMEOUT_MS', 30_000, 1_000, 3_600_000),
     metricsToken,
     sessionTtlSeconds: integer('GANTRY_SESSION_TTL', 3600, 60, 30 * 24 * 3600),
+    sessionMaxAgeSeconds: integer('GANTRY_SESSION_MAX_AGE', 30 * 24 * 3600, 300, 365 * 24 * 3600),
     smtpUrl,
     smtpTimeoutMs: integer('GANTRY_SMTP_TIMEOUT_MS', 10_000, 100, 120_000),
     mailFrom: env.GANTRY_MAIL_FROM || 'Gantry <gantry@localhost>',

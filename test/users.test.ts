@@ -486,9 +486,26 @@ for (const engine of testEngines()) {
         assert.equal(confirmed.status, 200, confirmed.text);
         assert.equal((await server.request('GET', '/user', { token: confirmed.body.data.token })).status, 200);
         assert.equal((await server.request('PUT', `/user/email/authentication/${raw}`)).status, 401);
+        // Turning MFA off needs the current password.
+        const off = {
+          username: user.username,
+          given_name: 'Test',
+          family_name: 'User',
+          locale: 'en',
+          mfa_enabled: false,
+        };
+        const refused = await server.request('PUT', '/user', { token, body: off });
+        assert.equal(refused.status, 422);
+        assert.match(refused.body.errors[0].message, /turning MFA off needs the current password/);
+        const disabled = await server.request('PUT', '/user', {
+          token,
+          body: { ...off, password_update: { current: user.password, new: user.password } },
+        });
+        assert.equal(disabled.status, 200, disabled.text);
+        assert.equal(disabled.body.data.mfa_enabled, false);
       });
 
-      it('a new email address replaces the old one only once confirmed', async () => {
+      it('a new email address needs the current password and replaces the old one only once confirmed', async () => {
         const user = await createUser(server);
         const token = sessionToken(server, user);
         const newEmail = `moved-${unique()}@example.com`;
@@ -499,9 +516,28 @@ for (const engine of testEngines()) {
           locale: 'en',
           mfa_enabled: false,
         };
-        const res = await server.request('PUT', '/user', {
+        const unconfirmed = await server.request('PUT', '/user', {
           token,
           body: { ...base, emails: [{ email: newEmail, purpose: 'primary' }] },
+        });
+        assert.equal(unconfirmed.status, 422, 'a stolen session alone cannot move the account elsewhere');
+        assert.match(unconfirmed.body.errors[0].message, /changing the email address needs the current password/);
+        const wrong = await server.request('PUT', '/user', {
+          token,
+          body: {
+            ...base,
+            emails: [{ email: newEmail, purpose: 'primary' }],
+            password_update: { current: 'not-the-password', new: 'not-the-password' },
+          },
+        });
+        assert.equal(wrong.status, 422);
+        const res = await server.request('PUT', '/user', {
+          token,
+          body: {
+            ...base,
+            emails: [{ email: newEmail, purpose: 'primary' }],
+            password_update: { current: user.password, new: user.password },
+          },
         });
         assert.equal(res.status, 200, res.text);
         assert.equal(res.body.data.emails[0].email, user.email);

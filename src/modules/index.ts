@@ -34,7 +34,7 @@ export interface ModuleDeps {
 }
 
 export function createModules(deps: ModuleDeps): Module[] {
-  deps.authenticator.use(sessionTokenResolver(deps.database.db, deps.signer));
+  deps.authenticator.use(sessionTokenResolver(deps.database.db, deps.signer, deps.config.sessionMaxAgeSeconds));
   return [
     systemModule(deps),
     usersModule(deps),

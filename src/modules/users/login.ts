@@ -45,15 +45,20 @@ export async function openSession(
   db: DbHandle,
   user: UserRow,
   organizationCanonical?: string,
+  authTime = Math.floor(Date.now() / 1000),
 ): Promise<UserSession> {
-  const ttl = env.config.sessionTtlSeconds;
-  if (!organizationCanonical) return { token: issueSessionToken(env.signer, ttl, user), owns: [], permissions: {} };
+  // A refreshed session never outlives the login it comes from by more than the maximum age.
+  const left = authTime + env.config.sessionMaxAgeSeconds - Math.floor(Date.now() / 1000);
+  const ttl = Math.min(env.config.sessionTtlSeconds, left);
+  if (!organizationCanonical) {
+    return { token: issueSessionToken(env.signer, ttl, user, undefined, authTime), owns: [], permissions: {} };
+  }
   const chain = await organizationChain(db, organizationCanonical);
   const rules = chain ? await effectiveRules(db, userActor(user), chain) : undefined;
   if (!chain || !rules) throw notFound(`organization '${organizationCanonical}'`);
   const org = chain[0];
   return {
-    token: issueSessionToken(env.signer, ttl, user, { id: org.id, canonical: org.canonical, name: org.name }),
+    token: issueSessionToken(env.signer, ttl, user, { id: org.id, canonical: org.canonical, name: org.name }, authTime),
     owns: await ownedEntityPaths(db, user.id, org),
     permissions: presentPermissions(rules),
   };
@@ -160,6 +165,10 @@ export async function refreshSession(
   query: { organization_canonical?: string; child_canonical?: string },
 ): Promise<UserSession> {
   const user = await sessionUser(env.db, actor);
+  const authTime = actor?.authTime ?? Math.floor(Date.now() / 1000);
+  if (authTime + env.config.sessionMaxAgeSeconds - Math.floor(Date.now() / 1000) < 60) {
+    throw unauthorized('the session has reached its maximum age (GANTRY_SESSION_MAX_AGE): log in again');
+  }
   const { organization_canonical: parent, child_canonical: child } = query;
   if (child && !parent) throw unprocessable('query: child_canonical needs organization_canonical');
   if (!parent) {
@@ -170,13 +179,13 @@ export async function refreshSession(
           .where('id', '=', actor.organizationId)
           .executeTakeFirst()
       : undefined;
-    return openSession(env, env.db, user, current?.canonical);
+    return openSession(env, env.db, user, current?.canonical, authTime);
   }
-  const session = await openSession(env, env.db, user, parent);
+  const session = await openSession(env, env.db, user, parent, authTime);
   if (!child) return session;
   const chain = await organizationChain(env.db, child);
   if (!chain?.slice(1).some((o) => o.canonical === parent)) {
     throw notFound(`organization '${child}' under '${parent}'`);
   }
-  return openSession(env, env.db, user, child);
+  return openSession(env, env.db, user, child, authTime);
 }

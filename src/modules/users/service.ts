@@ -173,6 +173,17 @@ export async function updateAccount(
   checkCountry('body.country_code', input.country_code);
   const newEmail = requestedEmail(user, input.emails);
   await assertFree(env.db, { username: input.username, email: newEmail }, user.id);
+  // Changes that would let someone holding a stolen session take the account over need the password.
+  const sensitive = newEmail
+    ? 'changing the email address'
+    : isSet(user.mfa_enabled) && !input.mfa_enabled
+      ? 'turning MFA off'
+      : undefined;
+  if (sensitive && !input.password_update) {
+    throw unprocessable(
+      `body.password_update.current: ${sensitive} needs the current password (send password_update with current, and new equal to it to keep it)`,
+    );
+  }
   let passwordHash: string | undefined;
   if (input.password_update) {
     const key = rateKey('password:id', String(user.id));
@@ -181,11 +192,14 @@ export async function updateAccount(
       await env.limiter.consume(key, RATE_LIMITS.loginFailuresPerIdentity);
       throw unprocessable('body.password_update.current: the current password is wrong');
     }
-    assertPasswordAcceptable('body.password_update.new', input.password_update.new, {
-      username: input.username,
-      email: user.email,
-    });
-    passwordHash = await hashPassword(input.password_update.new);
+    // `new` equal to `current` only confirms the password (for an email change or turning MFA off).
+    if (input.password_update.new !== input.password_update.current) {
+      assertPasswordAcceptable('body.password_update.new', input.password_update.new, {
+        username: input.username,
+        email: user.email,
+      });
+      passwordHash = await hashPassword(input.password_update.new);
+    }
   }
 
   const { updated, changeToken } = await env.db.transaction().execute(async (trx) => {

@@ -21,11 +21,13 @@ export function issueSessionToken(
   ttlSeconds: number,
   user: SessionUser,
   organization?: SessionOrganization,
+  authTime = Math.floor(Date.now() / 1000),
 ): string {
   return signer.sign(
     {
       sub: String(user.id),
       ver: user.token_version,
+      auth_time: authTime,
       ...(organization ? { org: organization.canonical } : {}),
       cycloid: {
         user: { id: user.id, username: user.username },
@@ -49,13 +51,16 @@ const organizationId$ = prepared((db, p: { canonical: string }) =>
  * Resolves session tokens. The user is read on every request, so a deleted account or a changed
  * password (which bumps token_version) ends every older session at once.
  */
-export function sessionTokenResolver(db: DbHandle, signer: JwtSigner): TokenResolver {
+export function sessionTokenResolver(db: DbHandle, signer: JwtSigner, maxAgeSeconds: number): TokenResolver {
   return async ({ token }) => {
     if (!looksLikeJwt(token)) return undefined;
     const claims = signer.verify(token);
     if (!claims) return undefined;
     const userId = Number(claims.sub);
     if (!Number.isSafeInteger(userId)) return undefined;
+    // Tokens from before auth_time existed count from their own issue time.
+    const authTime = claims.auth_time ?? claims.iat;
+    if (authTime + maxAgeSeconds <= Math.floor(Date.now() / 1000)) return undefined;
     const user = await sessionUser.first(db, { id: userId });
     if (!user || user.token_version !== claims.ver) return undefined;
     let organizationId: number | null = null;
@@ -71,7 +76,8 @@ export function sessionTokenResolver(db: DbHandle, signer: JwtSigner): TokenReso
       username: user.username,
       apiKeyId: null,
       organizationId,
-      validUntil: claims.exp * 1000,
+      authTime,
+      validUntil: Math.min(claims.exp, authTime + maxAgeSeconds) * 1000,
     };
     return actor;
   };

@@ -14,6 +14,8 @@ export interface SessionClaims {
   ver: number;
   /** Organization the session was opened into, if any. */
   org?: string;
+  /** When the user logged in (Unix seconds), kept by refreshes: sessions end GANTRY_SESSION_MAX_AGE after it. */
+  auth_time?: number;
   cycloid?: Record<string, unknown>;
 }
 

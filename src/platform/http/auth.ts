@@ -15,6 +15,8 @@ export interface Actor {
   apiKeyId: number | null;
   /** For API keys: the key's organization. For sessions opened into an organization: that one. */
   organizationId: number | null;
+  /** Sessions: when the user logged in (Unix seconds), carried through refreshes. */
+  authTime?: number;
   /** When the credential stops being valid (ms since the epoch), e.g. a session token's expiry. */
   validUntil?: number;
 }
