@@ -23,6 +23,7 @@ import { installHealth } from './platform/http/health.js';
 import { installMetrics } from './platform/http/metrics.js';
 import { registerOperations } from './platform/http/registrar.js';
 import { createSchemaCompiler } from './platform/http/schemas.js';
+import { jobsModule } from './platform/jobs/module.js';
 import { JobRunner } from './platform/jobs/runner.js';
 import { loggerOptions } from './platform/log.js';
 import { Mailer } from './platform/mail/mailer.js';
@@ -111,7 +112,7 @@ export async function createPlatform(deps: AppDeps): Promise<Platform> {
 
 /** The modules on a platform: the built-in ones, then any extra ones; their owned kinds registered. */
 export function platformModules(platform: Platform, extra?: (platform: Platform) => Module[]): Module[] {
-  const modules = [...createModules(platform), ...(extra?.(platform) ?? [])];
+  const modules = [jobsModule(), ...createModules(platform), ...(extra?.(platform) ?? [])];
   registerOwnedKinds(modules.flatMap((m) => m.ownedKinds ?? []));
   return modules;
 }

@@ -179,18 +179,15 @@ export class JobRunner {
       ]);
       clearTimeout(timer);
       if (!drained) {
-        for (const { job, controller } of this.running.values()) {
+        const late = [...this.running.values()];
+        this.running.clear();
+        for (const { job, controller } of late) {
+          // Handed back first, then aborted: a handler ending on the abort cannot mark the job done.
+          const reason = 'handed back: the runner stopped before it finished';
+          const state = await failJob(db, job, this.id, reason, Date.now());
           controller.abort(new Error('the runner is stopping'));
-          const state = await failJob(
-            db,
-            job,
-            this.id,
-            'handed back: the runner stopped before it finished',
-            Date.now(),
-          );
           log.warn({ job: job.id, kind: job.kind, state }, 'jobs: handed back at stop');
         }
-        this.running.clear();
       }
     }
     if (this.heartbeat) clearInterval(this.heartbeat);
@@ -258,7 +255,8 @@ export class JobRunner {
       this.schedules.length > 0 ? this.nextScheduleAt : Number.POSITIVE_INFINITY,
       Date.now() + this.pollMs,
     );
-    this.wakeAt(Math.max(next, Date.now() + 1));
+    // A floor keeps a row another runner is claiming right now from spinning this one.
+    this.wakeAt(Math.max(next, Date.now() + 5));
   }
 
   /** Enqueues each due schedule's job, when this runner is the one that moves its next time forward. */
@@ -359,6 +357,7 @@ export class JobRunner {
       const retryAt = Date.now() + kind.backoffMs(job.attempts);
       try {
         const state = await failJob(db, job, this.id, message, retryAt);
+        if (state === 'failed') this.wakeAt(retryAt);
         const level = state === 'dead' ? 'error' : 'warn';
         jobLog[level]({ err: error, state, ms: Date.now() - started }, `job ${state ?? 'lost its lease'}`);
       } catch (recordError) {
@@ -377,6 +376,8 @@ export class JobRunner {
         controller.abort(error);
         reject(error);
       }, timeoutMs);
+      // A handler that never settles must not keep a stopped process alive.
+      timer.unref();
     });
     // A handler abandoned after its timeout may still reject later: nothing must crash on it.
     work.catch(() => {});
