@@ -1,3 +1,4 @@
+import type { AppDeps } from '../app.js';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../platform/db/database.js';
 import { migrateToLatest } from '../platform/db/migrate.js';
@@ -8,7 +9,16 @@ import { type CommandIo, KEEP_RUNNING, parseOptions, stopOnSignals } from './cli
  * `gantry worker`: runs job handlers only, no HTTP, beside `gantry serve` replicas on one PostgreSQL
  * database. SIGTERM drains: no new claims, jobs in hand finish or are handed back.
  */
-export async function worker(args: string[], io: CommandIo): Promise<number> {
+export function worker(args: string[], io: CommandIo): Promise<number> {
+  return runWorker(args, io);
+}
+
+/** The worker command, with modules beside the built-in ones (tests run probe jobs this way). */
+export async function runWorker(
+  args: string[],
+  io: CommandIo,
+  extraModules?: AppDeps['extraModules'],
+): Promise<number> {
   parseOptions(args, []);
   const config = loadConfig(io.env);
   if (config.databaseEngine === 'sqlite') {
@@ -20,7 +30,7 @@ export async function worker(args: string[], io: CommandIo): Promise<number> {
   }
   const database = openDatabase(config.databaseUrl);
   await migrateToLatest(database.db);
-  const running = await startWorker({ config, database });
+  const running = await startWorker({ config, database, extraModules });
   const { log } = running.platform;
   stopOnSignals(
     config.shutdownTimeoutMs,

@@ -156,7 +156,14 @@ function postgresNotifications(url: string): Notifications {
   let closed = false;
   let retry: NodeJS.Timeout | undefined;
 
-  const listen = (target: pg.Client, channel: string) => target.query(`LISTEN ${channel}`);
+  // LISTEN and UNLISTEN go one after the other on the listening connection (pg runs one query at a time).
+  let commands: Promise<unknown> = Promise.resolve();
+  const command = (target: pg.Client, text: string) => {
+    const next = commands.then(() => target.query(text));
+    commands = next.catch(() => {});
+    return next;
+  };
+  const listen = (target: pg.Client, channel: string) => command(target, `LISTEN ${channel}`);
   const connect = async () => {
     if (closed || connecting) return;
     connecting = true;
@@ -201,7 +208,7 @@ function postgresNotifications(url: string): Notifications {
       if (subscribers.add(channel, listener) && current) listen(current, channel).catch(() => lost(current));
       return () => {
         const now = client;
-        if (subscribers.remove(channel, listener) && now) now.query(`UNLISTEN ${channel}`).catch(() => {});
+        if (subscribers.remove(channel, listener) && now) command(now, `UNLISTEN ${channel}`).catch(() => {});
       };
     },
     publish: notify,
