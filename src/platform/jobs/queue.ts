@@ -20,7 +20,12 @@ const MAX_PAYLOAD = 1024 * 1024;
  * Adds a job through `db`. Given the operation's transaction, the job exists only if the operation
  * commits, and runners are woken only then. Returns the job's id (the pending one's, for a duplicate key).
  */
-export async function enqueue<P>(db: DbHandle, kind: JobKind<P>, payload: P, options: EnqueueOptions = {}) {
+export async function enqueue<P>(
+  db: DbHandle,
+  kind: JobKind<P>,
+  payload: P,
+  options: EnqueueOptions = {},
+): Promise<number> {
   const now = Date.now();
   const runAt = options.runAt === undefined ? now : +options.runAt;
   if (!Number.isFinite(runAt)) throw new Error(`${kind.name}: runAt is not a valid time`);
@@ -126,6 +131,23 @@ const held = (job: Pick<JobRow, 'id' | 'attempts'>, runner: string) => (db: DbHa
     .where('state', '=', 'running')
     .where('locked_by', '=', runner)
     .where('attempts', '=', job.attempts);
+
+/**
+ * Marks held jobs done in one statement; returns the ids marked. A job missing from the answer lost
+ * its lease meanwhile (its outcome must then be dropped).
+ */
+export async function completeJobs(db: DbHandle, jobs: JobRow[], runner: string, now = Date.now()) {
+  if (jobs.length === 0) return new Set<number>();
+  const rows = await db
+    .updateTable('jobs')
+    .set({ state: 'done', locked_by: null, locked_until_ms: null, finished_at_ms: now })
+    .where('state', '=', 'running')
+    .where('locked_by', '=', runner)
+    .where((eb) => eb.or(jobs.map((job) => eb.and([eb('id', '=', job.id), eb('attempts', '=', job.attempts)]))))
+    .returning('id')
+    .execute();
+  return new Set(rows.map((row) => Number(row.id)));
+}
 
 /** Marks a held job done; false when the lease was lost meanwhile (the outcome must then be dropped). */
 export async function completeJob(db: DbHandle, job: JobRow, runner: string, now = Date.now()): Promise<boolean> {

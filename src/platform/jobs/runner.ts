@@ -8,6 +8,7 @@ import {
   buryAbandoned,
   claimJobs,
   completeJob,
+  completeJobs,
   enqueue,
   failJob,
   JOBS_CHANNEL,
@@ -34,6 +35,30 @@ export interface RunnerOptions {
 }
 
 class TimedOut extends Error {}
+
+/** Collects items added during one turn of the event loop and handles them with one call. */
+class Batch<T, R> {
+  private waiting: { item: T; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
+
+  constructor(private readonly handle: (items: T[]) => Promise<R[]>) {}
+
+  add(item: T): Promise<R> {
+    return new Promise((resolve, reject) => {
+      if (this.waiting.push({ item, resolve, reject }) === 1) setImmediate(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.waiting;
+    this.waiting = [];
+    try {
+      const results = await this.handle(batch.map((w) => w.item));
+      for (const [i, w] of batch.entries()) w.resolve(results[i]);
+    } catch (error) {
+      for (const w of batch) w.reject(error);
+    }
+  }
+}
 class LeaseLost extends Error {}
 
 interface Running {
@@ -73,6 +98,11 @@ export class JobRunner {
   private heartbeat: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void)[] = [];
   private nextScheduleAt = 0;
+  /** Jobs finishing in the same turn are marked done by one statement (one commit instead of many). */
+  private readonly completions = new Batch<JobRow, boolean>(async (jobs) => {
+    const marked = await completeJobs(this.options.db, jobs, this.id);
+    return jobs.map((job) => marked.has(job.id));
+  });
 
   constructor(private readonly options: RunnerOptions) {
     this.id = `${options.name}#${randomBytes(3).toString('hex')}`;
@@ -339,7 +369,7 @@ export class JobRunner {
         });
       } else {
         await this.bounded(definition.handle(payload, context(db)), kind.timeoutMs, controller);
-        if (!(await completeJob(db, job, this.id))) throw new LeaseLost();
+        if (!(await this.completions.add(job))) throw new LeaseLost();
       }
       jobLog.debug({ ms: Date.now() - started }, 'job done');
     } catch (error) {
