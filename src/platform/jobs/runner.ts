@@ -321,8 +321,10 @@ export class JobRunner {
           .where('next_run_at_ms', '=', due)
           .executeTakeFirst();
         if (Number(moved.numUpdatedRows) !== 1) return false;
+        // The job's run_at is its tick: each tick's job is told apart from the next one's.
         await enqueue(trx, schedule.definition.kind, schedule.definition.payload ?? null, {
           key: `schedule:${row.name}`,
+          runAt: due,
         });
         return true;
       });
