@@ -68,7 +68,13 @@ if (process.argv.includes('--link-only')) {
 
 const marker = join(root, 'node_modules', '.package-lock.json');
 const lock = join(root, 'package-lock.json');
-if (!existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs)) {
+// A node_modules linked from another checkout (a git worktree sharing it) is that checkout's to
+// install: reinstalling it from here would rewrite it under every process using it.
+const sharedModules = existsSync(join(root, 'node_modules')) && lstatSync(join(root, 'node_modules')).isSymbolicLink();
+if (
+  !sharedModules &&
+  (!existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs))
+) {
   say('ensure-ready: installing dependencies (the first time takes a minute or two)...');
   run(npm, [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund', '--loglevel=error']);
 }
