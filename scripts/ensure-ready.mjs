@@ -2,8 +2,17 @@
 // TypeScript when the sources are newer than the build. Only Node's built-ins are used here, because
 // it runs before anything is installed (npm runs it as the prestart/pretest step).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  realpathSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -27,12 +36,50 @@ function newest(path) {
   return latest;
 }
 
+/**
+ * `npx gantry …` runs `node_modules/.bin/gantry`, which npm does not create for the project's own
+ * `bin`: link it here (npm runs this after every install, and before start and test). A node_modules
+ * shared with another checkout (a link to it) is left alone: its `.bin` belongs to that checkout.
+ */
+function linkBin() {
+  const modules = join(root, 'node_modules');
+  if (!existsSync(modules) || lstatSync(modules).isSymbolicLink()) return;
+  if (realpathSync(join(modules, '..')) !== realpathSync(root)) return;
+  const dir = join(modules, '.bin');
+  const link = join(dir, 'gantry');
+  let present = false;
+  try {
+    lstatSync(link);
+    present = true;
+  } catch {}
+  if (present) return;
+  mkdirSync(dir, { recursive: true });
+  try {
+    symlinkSync(relative(dir, join(root, 'bin', 'gantry.js')), link);
+  } catch (error) {
+    say(`ensure-ready: could not link node_modules/.bin/gantry (${error.message}); use node bin/gantry.js`);
+  }
+}
+
+if (process.argv.includes('--link-only')) {
+  linkBin();
+  process.exit(0);
+}
+
 const marker = join(root, 'node_modules', '.package-lock.json');
 const lock = join(root, 'package-lock.json');
-if (!existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs)) {
+// A node_modules linked from another checkout (a git worktree sharing it) is that checkout's to
+// install: reinstalling it from here would rewrite it under every process using it.
+const sharedModules = existsSync(join(root, 'node_modules')) && lstatSync(join(root, 'node_modules')).isSymbolicLink();
+if (
+  !sharedModules &&
+  (!existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs))
+) {
   say('ensure-ready: installing dependencies (the first time takes a minute or two)...');
   run(npm, [existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund', '--loglevel=error']);
 }
+
+linkBin();
 
 const entry = join(root, 'dist', 'main.js');
 const sources = Math.max(newest(join(root, 'src')), statSync(join(root, 'package.json')).mtimeMs);

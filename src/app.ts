@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Writable } from 'node:stream';
 import formBody from '@fastify/formbody';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -6,11 +7,12 @@ import type { Config } from './config.js';
 import { createModules } from './modules/index.js';
 import { createAuthorizer } from './platform/authz/authorizer.js';
 import { AuthCache } from './platform/authz/cache.js';
+import { registerOwnedKinds } from './platform/authz/owned-kinds.js';
 import { JwtSigner } from './platform/crypto/jwt.js';
 import { loadSigningKey } from './platform/crypto/keys.js';
 import { openInstallationVault } from './platform/crypto/sealing.js';
 import type { DatabaseHandle } from './platform/db/database.js';
-import { listenForInvalidations } from './platform/db/notifications.js';
+import { type Notifications, openNotifications } from './platform/db/notifications.js';
 import { writeAudit } from './platform/events/audit.js';
 import { Authenticator } from './platform/http/auth.js';
 import { type Contract, loadContract } from './platform/http/contract.js';
@@ -20,11 +22,16 @@ import { installHealth } from './platform/http/health.js';
 import { installMetrics } from './platform/http/metrics.js';
 import { registerOperations } from './platform/http/registrar.js';
 import { createSchemaCompiler } from './platform/http/schemas.js';
+import { jobsModule } from './platform/jobs/module.js';
+import { JobRunner } from './platform/jobs/runner.js';
 import { createLogger } from './platform/log.js';
 import { Mailer } from './platform/mail/mailer.js';
+import { type Module, startModules } from './platform/module.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
+    /** The embedded job runner, once the app is ready (undefined when `GANTRY_SERVE_JOBS` is off). */
+    jobRunner: JobRunner | undefined;
     /** The application's logger (Fastify's own is off; see buildApp). */
     logger: FastifyBaseLogger;
     /** Things the operator must act on, printed with the start banner (e.g. a master key just created). */
@@ -40,17 +47,150 @@ export interface AppDeps {
   vault?: Awaited<ReturnType<typeof openInstallationVault>>;
   /** Where log lines go (defaults to stdout); tests use it to inspect what is logged. */
   logDestination?: Writable;
+  /** Modules beside the built-in ones (tests add job kinds this way). */
+  extraModules?: (platform: Platform) => Module[];
+}
+
+/**
+ * Everything the modules are built on, without HTTP: what `gantry serve` and `gantry worker` share.
+ * Its `close` releases what it opened (not the database, which the caller owns).
+ */
+export interface Platform {
+  config: Config;
+  database: DatabaseHandle;
+  contract: Contract;
+  log: FastifyBaseLogger;
+  signer: JwtSigner;
+  mailer: Mailer;
+  vault: Awaited<ReturnType<typeof openInstallationVault>>['vault'];
+  notifications: Notifications;
+  /** Things the operator must act on, printed with the start banner (e.g. a master key just created). */
+  notices: string[];
+  close(): Promise<void>;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const JSON_LIKE = /^application\/[\w.+-]*\+json$/;
+/** The channel on which a replica tells the others (and itself) that identity data changed. */
+const AUTH_CACHE_CHANNEL = 'gantry_auth_cache';
 
-/** Builds the whole HTTP application; it never listens by itself (tests and main decide that). */
-export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+export async function createPlatform(deps: AppDeps): Promise<Platform> {
   const { config, database } = deps;
   const contract = deps.contract ?? loadContract();
   // Every line that concerns a request carries its request_id through the `req` serializer.
   const log = createLogger(config, deps.logDestination) as FastifyBaseLogger;
+  const signer = new JwtSigner(loadSigningKey(config.dataDir, config.jwtSecret));
+  const notices: string[] = [];
+  const opened = deps.vault ?? (await openInstallationVault(database.db, config.dataDir, config.masterKey));
+  if (opened.notice) {
+    log.warn({ fingerprint: opened.fingerprint }, opened.notice);
+    notices.push(opened.notice);
+  }
+  const mailer = new Mailer({
+    smtpUrl: config.smtpUrl,
+    from: config.mailFrom,
+    dataDir: config.dataDir,
+    log,
+    timeoutMs: config.smtpTimeoutMs,
+  });
+  const notifications = openNotifications(database.engine, config.databaseUrl);
+  return {
+    config,
+    database,
+    contract,
+    log,
+    signer,
+    mailer,
+    vault: opened.vault,
+    notifications,
+    notices,
+    async close() {
+      mailer.close();
+      await notifications.close();
+    },
+  };
+}
+
+/** The modules on a platform: the built-in ones, then any extra ones; their owned kinds registered. */
+export function platformModules(platform: Platform, extra?: (platform: Platform) => Module[]): Module[] {
+  const modules = [jobsModule(), ...createModules(platform), ...(extra?.(platform) ?? [])];
+  registerOwnedKinds(modules.flatMap((m) => m.ownedKinds ?? []));
+  return modules;
+}
+
+/** The job runner of a process: every kind and schedule the modules contribute. */
+export function createJobRunner(platform: Platform, modules: Module[]): JobRunner {
+  const { config } = platform;
+  return new JobRunner({
+    db: platform.database.db,
+    notifications: platform.notifications,
+    log: platform.log,
+    jobs: modules.flatMap((m) => m.jobs ?? []),
+    schedules: modules.flatMap((m) => m.schedules ?? []),
+    name: config.jobs.workerName ?? `${hostname()}-${process.pid}`,
+    tags: config.jobs.workerTags,
+    concurrency: config.jobs.concurrency,
+    leaseMs: config.jobs.leaseMs,
+    pollMs: config.jobs.pollMs,
+  });
+}
+
+/**
+ * Starts the modules (their start hooks, then, unless `runJobs` is false, the job runner); the
+ * returned stop drains the runner and runs the stop hooks in reverse order.
+ */
+export async function startLifecycle(
+  platform: Platform,
+  modules: Module[],
+  runJobs: boolean,
+): Promise<{ runner: JobRunner | undefined; stop(): Promise<void> }> {
+  const stopModules = await startModules(modules);
+  const runner = runJobs ? createJobRunner(platform, modules) : undefined;
+  try {
+    await runner?.start();
+  } catch (error) {
+    await stopModules();
+    throw error;
+  }
+  return {
+    runner,
+    async stop() {
+      // Jobs in hand get most of the shutdown time; what is left closes the rest.
+      await runner?.stop(Math.max(0, platform.config.shutdownTimeoutMs - 1000));
+      await stopModules();
+    },
+  };
+}
+
+/**
+ * Builds the whole HTTP application; it never listens by itself (tests and main decide that). The
+ * modules start when the app is ready (the embedded job runner with them, when `GANTRY_SERVE_JOBS`
+ * allows) and stop when it closes.
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const platform = await createPlatform(deps);
+  try {
+    const modules = platformModules(platform, deps.extraModules);
+    const app = await buildHttp(platform, modules);
+    let lifecycle: Awaited<ReturnType<typeof startLifecycle>> | undefined;
+    app.decorate('jobRunner', { getter: () => lifecycle?.runner });
+    app.addHook('onReady', async () => {
+      lifecycle = await startLifecycle(platform, modules, platform.config.jobs.serveJobs);
+    });
+    app.addHook('onClose', async () => {
+      await lifecycle?.stop();
+      await platform.close();
+    });
+    return app;
+  } catch (error) {
+    await platform.close();
+    throw error;
+  }
+}
+
+/** The HTTP side: Fastify, the contract's operations, the auth cache and its invalidation. */
+export async function buildHttp(platform: Platform, modules: Module[]): Promise<FastifyInstance> {
+  const { config, database, contract, log, notifications } = platform;
   const app = Fastify({
     // Fastify's own per-request logger machinery costs a sixth of the throughput of a small GET even
     // when nothing is logged; the app logs through its own instance (`app.logger`) instead.
@@ -117,48 +257,33 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installHealth(app, database.db);
   installDocs(app);
 
+  // Identity and access read between writes that can change them (Module.accessWrites) are cached;
+  // such a write clears this replica's cache at once and tells the others. While the channel is down
+  // (messages could be missed) the cache is off.
   const cache = new AuthCache();
+  const unsubscribe = [
+    notifications.subscribe(AUTH_CACHE_CHANNEL, () => cache.clear()),
+    notifications.onHealth((healthy) => cache.setEnabled(healthy)),
+  ];
+  app.addHook('onClose', async () => {
+    for (const off of unsubscribe) off();
+  });
+  const publishWrite = () => {
+    notifications.publish(database.db, AUTH_CACHE_CHANNEL).catch((error) => {
+      log.warn({ err: error }, 'could not tell the other replicas to clear their auth caches');
+    });
+  };
   const authenticator = new Authenticator(cache);
-  let publishWrite = () => {};
-  if (database.engine === 'postgres') {
-    const channel = listenForInvalidations(
-      config.databaseUrl,
-      database.db,
-      () => cache.clear(),
-      (healthy) => cache.setEnabled(healthy),
-    );
-    publishWrite = () => channel.publish();
-    app.addHook('onClose', async () => channel.close());
-  }
-  const signer = new JwtSigner(loadSigningKey(config.dataDir, config.jwtSecret));
-  const mailer = new Mailer({
-    smtpUrl: config.smtpUrl,
-    from: config.mailFrom,
-    dataDir: config.dataDir,
-    log,
-    timeoutMs: config.smtpTimeoutMs,
-  });
-  app.addHook('onClose', (_instance, done) => {
-    mailer.close();
-    done();
-  });
-  const notices: string[] = [];
-  app.decorate('notices', notices);
-  const opened = deps.vault ?? (await openInstallationVault(database.db, config.dataDir, config.masterKey));
-  if (opened.notice) {
-    log.warn({ fingerprint: opened.fingerprint }, opened.notice);
-    notices.push(opened.notice);
-  }
-  const vault = opened.vault;
-  const modules = createModules({ config, database, contract, authenticator, signer, mailer, log, vault });
+  for (const module of modules) for (const resolver of module.tokenResolvers ?? []) authenticator.use(resolver);
+  app.decorate('notices', platform.notices);
   registerOperations(app, modules, {
     contract,
     compiler: createSchemaCompiler(contract),
     db: database.db,
     authenticator,
     authorizer: createAuthorizer(cache),
-    log,
     audit: writeAudit,
+    log,
     onAccessWrite: () => {
       cache.clear();
       publishWrite();

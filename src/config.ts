@@ -57,6 +57,21 @@ export interface Config {
   gitMaxRepoBytes: number;
   /** First-start administrator and organization (generated when unset). */
   admin: { email: string | undefined; password: string | undefined; organization: string | undefined };
+  /** Background jobs (platform/jobs, docs/jobs.md). */
+  jobs: {
+    /** Whether `gantry serve` runs jobs in process (always on SQLite; PostgreSQL may leave them to workers). */
+    serveJobs: boolean;
+    /** Jobs one process runs at once. */
+    concurrency: number;
+    /** How long a job stays claimed without renewal: a dead runner's jobs are taken again after it. */
+    leaseMs: number;
+    /** Longest wait between two looks at the queue when no notification arrives. */
+    pollMs: number;
+    /** This process's name in the workers table (default: host name and process id). */
+    workerName: string | undefined;
+    /** Free-form labels a worker registers with. */
+    workerTags: string[];
+  };
 }
 
 export class ConfigError extends Error {
@@ -103,6 +118,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     'GANTRY_METRICS_TOKEN',
     'GANTRY_GIT_ALLOW_LOCAL',
     'GANTRY_GIT_MAX_REPO_MB',
+    'GANTRY_SERVE_JOBS',
+    'GANTRY_JOBS_CONCURRENCY',
+    'GANTRY_JOBS_LEASE_MS',
+    'GANTRY_JOBS_POLL_MS',
+    'GANTRY_WORKER_NAME',
+    'GANTRY_WORKER_TAGS',
   ]);
   for (const name of Object.keys(env)) {
     if (name.startsWith('GANTRY_') && !known.has(name) && !name.startsWith('GANTRY_TEST_')) {
@@ -190,6 +211,22 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     return raw?.replace(/\/+$/, '');
   };
 
+  const serveJobs = boolean('GANTRY_SERVE_JOBS', true);
+  if (!serveJobs && databaseEngine === 'sqlite') {
+    problems.push('GANTRY_SERVE_JOBS=false needs PostgreSQL: on SQLite only `gantry serve` runs jobs');
+  }
+  const workerName = env.GANTRY_WORKER_NAME || undefined;
+  if (workerName !== undefined && !/^[\w.:@-]{1,150}$/.test(workerName)) {
+    problems.push('GANTRY_WORKER_NAME must be 1 to 150 letters, digits, and . _ : @ -');
+  }
+  const workerTags = (env.GANTRY_WORKER_TAGS ?? '')
+    .split(',')
+    .map((tag) => tag.trim())
+    .filter(Boolean);
+  for (const tag of workerTags) {
+    if (!/^[\w.:=-]{1,64}$/.test(tag)) problems.push(`GANTRY_WORKER_TAGS: '${tag}' is not a valid tag`);
+  }
+
   const config: Config = {
     host,
     port,
@@ -220,6 +257,14 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     gitAllowLocal: boolean('GANTRY_GIT_ALLOW_LOCAL', databaseEngine === 'sqlite'),
     gitMaxRepoBytes: integer('GANTRY_GIT_MAX_REPO_MB', 200, 1, 1024 * 1024) * 1024 * 1024,
     admin: { email: adminEmail, password: adminPassword, organization: adminOrg },
+    jobs: {
+      serveJobs,
+      concurrency: integer('GANTRY_JOBS_CONCURRENCY', 4, 1, 256),
+      leaseMs: integer('GANTRY_JOBS_LEASE_MS', 30_000, 500, 3_600_000),
+      pollMs: integer('GANTRY_JOBS_POLL_MS', 2000, 20, 600_000),
+      workerName,
+      workerTags,
+    },
     ...overrides,
   };
   if (problems.length > 0) throw new ConfigError(problems);

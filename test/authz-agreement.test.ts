@@ -10,7 +10,7 @@ import { JwtSigner } from '../src/platform/crypto/jwt.js';
 import { loadSigningKey } from '../src/platform/crypto/keys.js';
 import { loadMasterKey, Vault } from '../src/platform/crypto/sealing.js';
 import { nowSeconds } from '../src/platform/db/columns.js';
-import { Authenticator } from '../src/platform/http/auth.js';
+import { openNotifications } from '../src/platform/db/notifications.js';
 import { loadContract } from '../src/platform/http/contract.js';
 import type { HandlerContext, Module, OperationSpec } from '../src/platform/http/operation.js';
 import { Mailer } from '../src/platform/mail/mailer.js';
@@ -110,7 +110,8 @@ async function buildModules(server: TestServer): Promise<Module[]> {
       config,
       database: server.database,
       contract,
-      authenticator: new Authenticator(),
+      // Only the operation tables are read: nothing is published or heard.
+      notifications: openNotifications('sqlite', config.databaseUrl),
       signer: new JwtSigner(loadSigningKey(config.dataDir, config.jwtSecret)),
       mailer,
       log,

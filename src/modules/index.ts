@@ -3,10 +3,10 @@ import type { Config } from '../config.js';
 import type { JwtSigner } from '../platform/crypto/jwt.js';
 import type { Vault } from '../platform/crypto/sealing.js';
 import type { DatabaseHandle } from '../platform/db/database.js';
-import type { Authenticator } from '../platform/http/auth.js';
+import type { Notifications } from '../platform/db/notifications.js';
 import type { Contract } from '../platform/http/contract.js';
-import type { Module } from '../platform/http/operation.js';
 import type { Mailer } from '../platform/mail/mailer.js';
+import type { Module } from '../platform/module.js';
 import { apiKeysModule } from './api-keys/routes.js';
 import { credentialsModule } from './credentials/routes.js';
 import { eventsModule } from './events/routes.js';
@@ -18,23 +18,27 @@ import { rolesModule } from './roles/routes.js';
 import { systemModule } from './system/routes.js';
 import { teamsModule } from './teams/routes.js';
 import { usersModule } from './users/routes.js';
-import { sessionTokenResolver } from './users/sessions.js';
 
-/** What a module may ask for when it wires itself. */
+/** What a module may ask for when it wires itself (the same in `serve` and in `worker`). */
 export interface ModuleDeps {
   config: Config;
   database: DatabaseHandle;
   contract: Contract;
-  authenticator: Authenticator;
   signer: JwtSigner;
   mailer: Mailer;
   log: FastifyBaseLogger;
   /** Seals and opens secrets at rest (credentials). */
   vault: Vault;
+  /** Named channels between the processes sharing the database. */
+  notifications: Notifications;
 }
 
+/**
+ * Every module, in order: token resolvers are tried in this order. A new module is one line here; what
+ * it contributes (operations, jobs, schedules, resolvers, owned kinds, start/stop) is declared in its
+ * own folder and wired by the platform (see docs/architecture.md, "Adding a module").
+ */
 export function createModules(deps: ModuleDeps): Module[] {
-  deps.authenticator.use(sessionTokenResolver(deps.database.db, deps.signer, deps.config.sessionMaxAgeSeconds));
   return [
     systemModule(deps),
     usersModule(deps),

@@ -4,7 +4,7 @@ import { createModules } from '../../src/modules/index.js';
 import { JwtSigner } from '../../src/platform/crypto/jwt.js';
 import { loadSigningKey } from '../../src/platform/crypto/keys.js';
 import { loadMasterKey, Vault } from '../../src/platform/crypto/sealing.js';
-import { Authenticator } from '../../src/platform/http/auth.js';
+import { openNotifications } from '../../src/platform/db/notifications.js';
 import { type ContractOperation, loadContract } from '../../src/platform/http/contract.js';
 import type { OperationSpec } from '../../src/platform/http/operation.js';
 import { Mailer } from '../../src/platform/mail/mailer.js';
@@ -26,12 +26,13 @@ export async function implementedOperations(server: TestServer): Promise<Impleme
   const log = pino({ level: 'silent' }) as unknown as FastifyBaseLogger;
   const { config } = server;
   const mailer = new Mailer({ smtpUrl: undefined, from: config.mailFrom, dataDir: config.dataDir, log });
+  const notifications = openNotifications(server.engine, config.databaseUrl);
   try {
     const modules = createModules({
       config,
       database: server.database,
       contract,
-      authenticator: new Authenticator(),
+      notifications,
       signer: new JwtSigner(loadSigningKey(config.dataDir, config.jwtSecret)),
       mailer,
       log,
@@ -48,6 +49,7 @@ export async function implementedOperations(server: TestServer): Promise<Impleme
     return out.sort((a, b) => a.op.operationId.localeCompare(b.op.operationId));
   } finally {
     mailer.close();
+    await notifications.close();
   }
 }
 

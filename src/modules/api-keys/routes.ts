@@ -1,4 +1,5 @@
-import type { HandlerContext, Module, OperationSpec } from '../../platform/http/operation.js';
+import type { HandlerContext, OperationSpec } from '../../platform/http/operation.js';
+import type { Module } from '../../platform/module.js';
 import type { ModuleDeps } from '../index.js';
 import type { ApiKeyWire } from './present.js';
 import {
@@ -30,10 +31,11 @@ const audited = (action: string) => (ctx: Ctx, result: unknown) => ({
 
 /** Organization API keys: tokens carrying their own rules, never broader than their creator's. */
 export function apiKeysModule(deps: ModuleDeps): Module {
-  deps.authenticator.use(apiKeyTokenResolver(deps.database.db, deps.log));
   return {
     name: 'api-keys',
     accessWrites: 'all',
+    tokenResolvers: [apiKeyTokenResolver(deps.database.db, deps.log)],
+    ownedKinds: [{ kind: 'api_key', table: 'api_keys' }],
     operations: {
       getAPIKeys: {
         permission: { action: 'organization:api_key:list' },

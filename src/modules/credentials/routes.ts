@@ -1,7 +1,8 @@
 import { unprocessable } from '../../platform/errors.js';
 import { writeAudit } from '../../platform/events/audit.js';
-import type { HandlerContext, Module, OperationSpec, RequestBody } from '../../platform/http/operation.js';
+import type { HandlerContext, OperationSpec, RequestBody } from '../../platform/http/operation.js';
 import { ownedPathEntity } from '../../platform/http/path-entity.js';
+import type { Module } from '../../platform/module.js';
 import type { ModuleDeps } from '../index.js';
 import { listBigQueryOptions } from './gcp-bigquery.js';
 import { findCredential } from './repo.js';
@@ -102,5 +103,5 @@ export function credentialsModule(deps: ModuleDeps): Module {
       },
     },
   };
-  return { name: 'credentials', operations };
+  return { name: 'credentials', operations, ownedKinds: [{ kind: 'credential', table: 'credentials' }] };
 }

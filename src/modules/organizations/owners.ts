@@ -1,19 +1,14 @@
+import { type OwnedTable, ownedKinds } from '../../platform/authz/owned-kinds.js';
 import type { DbHandle } from '../../platform/db/database.js';
 
 /** The user owning one entity, found from the organization and the entity's canonicals (path order). */
 type OwnerLookup = (db: DbHandle, organizationId: number, canonicals: readonly string[]) => Promise<number | null>;
 
-/**
- * Entity kinds that have an owner: the kind's word in entity paths and the table holding its rows (each
- * with `organization_id`, `canonical` and `owner_user_id`). Modules that add owned entities (projects,
- * infra policies, catalog repositories) add them here, next to the `owner` they declare on their
- * operations: both the owner checks and `UserSession.owns` read this list.
+/*
+ * Entity kinds that have an owner are declared by their modules (`ownedKinds: [{ kind, table }]`, next
+ * to the `owner` they declare on their operations) and registered at boot
+ * (platform/authz/owned-kinds.ts): both the owner checks and `UserSession.owns` read that list.
  */
-const OWNED_KINDS = [
-  { kind: 'team', table: 'teams' },
-  { kind: 'api_key', table: 'api_keys' },
-  { kind: 'credential', table: 'credentials' },
-] as const;
 
 /** The owner of a row found by organization and canonical, in one of the owned tables. */
 function ownerByCanonical(table: OwnedTable): OwnerLookup {
@@ -27,8 +22,6 @@ function ownerByCanonical(table: OwnedTable): OwnerLookup {
     return row?.owner_user_id ?? null;
   };
 }
-
-type OwnedTable = (typeof OWNED_KINDS)[number]['table'];
 
 /**
  * Ids of the organization's rows in an owned table that `visible` accepts: lists narrow to these for
@@ -49,17 +42,18 @@ export async function visibleOwnedIds(
 }
 
 /**
- * Owner lookups by entity path. `canDo` uses these to pass the owner to the same `Access.can` the
- * authorizer runs, so owners get the same answer from both.
+ * The owner lookup of an entity path's kind (`organization:team`). `canDo` uses these to pass the owner
+ * to the same `Access.can` the authorizer runs, so owners get the same answer from both.
  */
-export const OWNER_LOOKUPS: Record<string, OwnerLookup> = Object.fromEntries(
-  OWNED_KINDS.map(({ kind, table }) => [`organization:${kind}`, ownerByCanonical(table)]),
-);
+function ownerLookup(path: string): OwnerLookup | undefined {
+  const owned = ownedKinds().find(({ kind }) => `organization:${kind}` === path);
+  return owned && ownerByCanonical(owned.table);
+}
 
 /** Entity paths the user owns in one organization, for `UserSession.owns`: by kind, then canonical. */
 export async function ownedEntityPaths(db: DbHandle, userId: number, org: { id: number; canonical: string }) {
   const byKind = await Promise.all(
-    OWNED_KINDS.map(async ({ kind, table }) => {
+    ownedKinds().map(async ({ kind, table }) => {
       const rows = await db
         .selectFrom(table)
         .select('canonical')
@@ -85,7 +79,7 @@ export async function ownerOnPath(
 ): Promise<number | null> {
   const words = action.split(':').slice(0, -1);
   for (let depth = Math.min(entities.length, words.length - 1); depth >= 1; depth--) {
-    const lookup = OWNER_LOOKUPS[words.slice(0, depth + 1).join(':')];
+    const lookup = ownerLookup(words.slice(0, depth + 1).join(':'));
     if (lookup) return lookup(db, organizationId, entities.slice(0, depth));
   }
   return null;

@@ -1,5 +1,6 @@
-import type { HandlerContext, Module, OperationSpec, RequestBody } from '../../platform/http/operation.js';
+import type { HandlerContext, OperationSpec, RequestBody } from '../../platform/http/operation.js';
 import { ownedPathEntity } from '../../platform/http/path-entity.js';
+import type { Module } from '../../platform/module.js';
 import type { ModuleDeps } from '../index.js';
 import { findTeam } from './repo.js';
 import {
@@ -90,5 +91,6 @@ export function teamsModule(_deps: ModuleDeps): Module {
     name: 'teams',
     operations,
     accessWrites: ['updateTeam', 'deleteTeam', 'assignMemberToTeam', 'unassignMemberFromTeam'],
+    ownedKinds: [{ kind: 'team', table: 'teams' }],
   };
 }

@@ -1,8 +1,9 @@
 import type { Config } from '../../config.js';
 import { unauthorized } from '../../platform/errors.js';
 import { writeAudit } from '../../platform/events/audit.js';
-import type { HandlerContext, Module } from '../../platform/http/operation.js';
+import type { HandlerContext } from '../../platform/http/operation.js';
 import { RateLimiter } from '../../platform/http/rate-limit.js';
+import type { Module } from '../../platform/module.js';
 import type { ModuleDeps } from '../index.js';
 import type { CallInfo, UsersEnv } from './context.js';
 import { confirmLogin, login, refreshSession, sessionUser } from './login.js';
@@ -17,6 +18,7 @@ import {
   updateAccount,
   verifyEmail,
 } from './service.js';
+import { sessionTokenResolver } from './sessions.js';
 
 /**
  * Links in mails point at GANTRY_PUBLIC_URL, else at the address this server listens on. Never at the
@@ -60,6 +62,7 @@ export function usersModule(deps: ModuleDeps): Module {
   return {
     name: 'users',
     accessWrites: 'all',
+    tokenResolvers: [sessionTokenResolver(env.db, deps.signer, deps.config.sessionMaxAgeSeconds)],
     operations: {
       signUp: { handler: (ctx) => signUp(env, ctx.body, call(ctx)) },
       emailVerificationResend: { handler: (ctx) => resendVerification(env, ctx.body.email, call(ctx)) },

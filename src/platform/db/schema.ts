@@ -23,6 +23,9 @@ export interface Database {
   data_keys: DataKeysTable;
   credentials: CredentialsTable;
   external_backends: ExternalBackendsTable;
+  jobs: JobsTable;
+  job_schedules: JobSchedulesTable;
+  workers: WorkersTable;
 }
 
 export type Id = Generated<number>;
@@ -238,4 +241,48 @@ export interface ExternalBackendsTable {
   configuration: string;
   created_at: number;
   updated_at: number;
+}
+
+/** Background work (platform/jobs). Times in ms; see the state machine in docs/jobs.md. */
+export interface JobsTable {
+  id: Id;
+  kind: string;
+  /** JSON. */
+  payload: string;
+  /** Deduplication: one pending job per kind and key. */
+  key: string | null;
+  /** pending | running | failed (waits for a retry) | done | dead (given up; last_error says why). */
+  state: string;
+  run_at_ms: number;
+  attempts: number;
+  max_attempts: number;
+  /** The runner holding the job while it runs, and until when (a lease it renews). */
+  locked_by: string | null;
+  locked_until_ms: number | null;
+  last_error: string | null;
+  created_at_ms: number;
+  finished_at_ms: number | null;
+}
+
+/** Periodic jobs: whichever runner moves `next_run_at_ms` forward first enqueues the run. */
+export interface JobSchedulesTable {
+  name: string;
+  kind: string;
+  every_ms: number;
+  next_run_at_ms: number;
+  last_run_at_ms: number | null;
+  last_run_by: string | null;
+}
+
+/** Processes running jobs, with a heartbeat (for operators; leases decide who holds what). */
+export interface WorkersTable {
+  name: string;
+  /** JSON array of strings. */
+  tags: string;
+  /** JSON array of the job kinds it runs. */
+  kinds: string;
+  /** running | draining | stopped */
+  state: string;
+  started_at_ms: number;
+  heartbeat_at_ms: number;
 }
