@@ -8,6 +8,7 @@ import {
   mkdirSync,
   readdirSync,
   realpathSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
@@ -31,7 +32,8 @@ function run(command, args) {
 function newest(path) {
   const info = statSync(path);
   if (!info.isDirectory()) return info.mtimeMs;
-  let latest = 0;
+  // A folder's own time changes when a file in it is removed or renamed: that needs a build too.
+  let latest = info.mtimeMs;
   for (const name of readdirSync(path)) latest = Math.max(latest, newest(join(path, name)));
   return latest;
 }
@@ -85,6 +87,9 @@ const entry = join(root, 'dist', 'main.js');
 const sources = Math.max(newest(join(root, 'src')), statSync(join(root, 'package.json')).mtimeMs);
 if (!existsSync(entry) || statSync(entry).mtimeMs < sources) {
   say('ensure-ready: compiling...');
+  // A fresh dist/: a source removed or renamed since the last build must not live on as stale JavaScript
+  // (the migrations folder is read as it is).
+  rmSync(join(root, 'dist'), { recursive: true, force: true });
   run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json']);
   const git = (args) => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout?.trim() || undefined;
   const info = { revision: git(['rev-parse', 'HEAD']), branch: git(['rev-parse', '--abbrev-ref', 'HEAD']) };

@@ -1,7 +1,9 @@
 import { admin } from './commands/admin.js';
 import { type CommandIo, UsageError } from './commands/cli.js';
 import { migrate } from './commands/migrate.js';
+import { policyEval } from './commands/policy-eval.js';
 import { serve } from './commands/serve.js';
+import { templateRender } from './commands/template-render.js';
 import { worker } from './commands/worker.js';
 import { ConfigError } from './config.js';
 import { SealingError } from './platform/crypto/sealing.js';
@@ -41,9 +43,21 @@ const COMMANDS: Record<string, Command> = {
             rewrites <data dir>/master.key, or prints the new key when GANTRY_MASTER_KEY is used`,
     run: admin,
   },
-  // Commands around the engines take one entry each, e.g.
-  //   policy: { usage: 'policy …', run: policyEval }   (src/commands/policy-eval.ts)
-  //   template: { usage: 'template …', run: templateRender }   (src/commands/template-render.ts)
+  policy: {
+    usage: `policy eval [--data FILE] [--input FILE] --query QUERY MODULE.rego…
+            evaluate a Rego query like the server does: its value as JSON on stdout, nothing when
+            undefined; errors with file, line and column on stderr (exit 1). No configuration, no database`,
+    run: (args, io) => policyEval(args, lineIo(io)),
+  },
+  template: {
+    usage: `template render [--delims LEFT,RIGHT] [--data FILE.json] TEMPLATE_FILE
+            render one Go text/template with the stack engine's functions; errors with line and column
+            on stderr (exit 1). No configuration, no database`,
+    run: async (args, io) => {
+      if (args[0] !== 'render') throw new UsageError("template: the subcommand is 'render'");
+      return templateRender(args.slice(1), lineIo(io));
+    },
+  },
   help: {
     usage: 'help      show this text',
     run: async (_args, io) => {
@@ -54,6 +68,12 @@ const COMMANDS: Record<string, Command> = {
 };
 
 const ALIASES: Record<string, string> = { '--help': 'help', '-h': 'help' };
+
+/** The engines' commands write through functions rather than streams. */
+const lineIo = (io: CommandIo) => ({
+  stdout: (text: string) => void io.stdout.write(text),
+  stderr: (text: string) => void io.stderr.write(text),
+});
 
 function usage(): string {
   const lines = Object.values(COMMANDS).map((c) => `  ${c.usage}`);

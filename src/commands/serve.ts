@@ -4,12 +4,20 @@ import { ensureFirstAdmin, firstAdminMessage } from '../modules/users/bootstrap.
 import { openInstallationVault } from '../platform/crypto/sealing.js';
 import { openDatabase } from '../platform/db/database.js';
 import { migrateToLatest } from '../platform/db/migrate.js';
+import { checkGitAvailable } from '../platform/git/check.js';
 import { type CommandIo, KEEP_RUNNING, parseOptions, stopOnSignals } from './cli.js';
 
 /** `gantry serve`: migrates, creates the first admin on an empty database, serves HTTP and runs jobs. */
 export async function serve(args: string[], io: CommandIo): Promise<number> {
   parseOptions(args, []);
   const config = loadConfig(io.env);
+  try {
+    await checkGitAvailable();
+  } catch (error) {
+    // Catalogs and config repositories are git repositories: without git the server cannot serve them.
+    io.stderr.write(`gantry: ${(error as Error).message}\n`);
+    return 2;
+  }
   const database = openDatabase(config.databaseUrl);
   await migrateToLatest(database.db);
   // A master key that does not open the data keys must stop the start before anything is created.

@@ -52,6 +52,16 @@ describe('gantry command line', () => {
     assert.match(result.stderr, /GANTRY_TYPO is not a known setting/);
   });
 
+  it('serve refuses to start without git, saying what to install', () => {
+    const result = spawnSync(process.execPath, [bin, 'serve'], {
+      // A PATH with no git on it (node itself is started by its full path).
+      env: { ...cleanEnv({ GANTRY_DATA_DIR: tempDir(), GANTRY_PORT: '0' }), PATH: tempDir() },
+      encoding: 'utf8',
+    });
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, /git was not found.*apt-get install git/);
+  });
+
   it('rejects unknown commands with usage', () => {
     const result = spawnSync(process.execPath, [bin, 'frobnicate'], { env: cleanEnv({}), encoding: 'utf8' });
     assert.equal(result.status, 2);
