@@ -1,14 +1,7 @@
-import type { FastifyBaseLogger } from 'fastify';
-import type { Config } from '../config.js';
-import type { JwtSigner } from '../platform/crypto/jwt.js';
-import type { Vault } from '../platform/crypto/sealing.js';
-import type { DatabaseHandle } from '../platform/db/database.js';
-import type { Notifications } from '../platform/db/notifications.js';
-import type { Contract } from '../platform/http/contract.js';
-import type { Mailer } from '../platform/mail/mailer.js';
 import type { Module } from '../platform/module.js';
 import { apiKeysModule } from './api-keys/routes.js';
 import { credentialsModule } from './credentials/routes.js';
+import type { ModuleDeps } from './deps.js';
 import { eventsModule } from './events/routes.js';
 import { externalBackendsModule } from './external-backends/routes.js';
 import { logsModule } from './logs/routes.js';
@@ -19,19 +12,7 @@ import { systemModule } from './system/routes.js';
 import { teamsModule } from './teams/routes.js';
 import { usersModule } from './users/routes.js';
 
-/** What a module may ask for when it wires itself (the same in `serve` and in `worker`). */
-export interface ModuleDeps {
-  config: Config;
-  database: DatabaseHandle;
-  contract: Contract;
-  signer: JwtSigner;
-  mailer: Mailer;
-  log: FastifyBaseLogger;
-  /** Seals and opens secrets at rest (credentials). */
-  vault: Vault;
-  /** Named channels between the processes sharing the database. */
-  notifications: Notifications;
-}
+export type { ModuleDeps };
 
 /**
  * Every module, in order: token resolvers are tried in this order. A new module is one line here; what

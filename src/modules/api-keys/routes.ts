@@ -1,6 +1,6 @@
 import type { HandlerContext, OperationSpec } from '../../platform/http/operation.js';
 import type { Module } from '../../platform/module.js';
-import type { ModuleDeps } from '../index.js';
+import type { ModuleDeps } from '../deps.js';
 import type { ApiKeyWire } from './present.js';
 import {
   deleteApiKey,

@@ -3,7 +3,7 @@ import { writeAudit } from '../../platform/events/audit.js';
 import type { HandlerContext, OperationSpec, RequestBody } from '../../platform/http/operation.js';
 import { ownedPathEntity } from '../../platform/http/path-entity.js';
 import type { Module } from '../../platform/module.js';
-import type { ModuleDeps } from '../index.js';
+import type { ModuleDeps } from '../deps.js';
 import { listBigQueryOptions } from './gcp-bigquery.js';
 import { findCredential } from './repo.js';
 import { openFields } from './secrets.js';

@@ -1,5 +1,5 @@
 import type { HandlerContext, Module } from '../../platform/http/operation.js';
-import type { ModuleDeps } from '../index.js';
+import type { ModuleDeps } from '../deps.js';
 import { eventTags, listEvents, type NewEventBody, recordEvent } from './service.js';
 
 interface EventsQuery {

@@ -1,6 +1,6 @@
 import type { HandlerContext, Module, OperationSpec } from '../../platform/http/operation.js';
 import { Page } from '../../platform/http/paging.js';
-import type { ModuleDeps } from '../index.js';
+import type { ModuleDeps } from '../deps.js';
 import { presentBackend } from './present.js';
 import { type BackendRow, findBackend } from './repo.js';
 import {

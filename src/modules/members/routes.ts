@@ -1,5 +1,5 @@
 import type { HandlerContext, Module, OperationSpec, RequestBody } from '../../platform/http/operation.js';
-import type { ModuleDeps } from '../index.js';
+import type { ModuleDeps } from '../deps.js';
 import { type InvitationContext, inviteMember, pendingInvitation, resendInvitation } from './invitations.js';
 import {
   changeMemberRole,

@@ -2,7 +2,7 @@ import { badRequest } from '../../platform/errors.js';
 import { writeAudit } from '../../platform/events/audit.js';
 import type { HandlerContext, Module, RequestBody } from '../../platform/http/operation.js';
 import { Page } from '../../platform/http/paging.js';
-import type { ModuleDeps } from '../index.js';
+import type { ModuleDeps } from '../deps.js';
 import { type OrgView, presentOrganization } from './present.js';
 import { ORG_SORTABLE, type OrgRow } from './repo.js';
 import * as orgs from './service.js';

@@ -1,7 +1,7 @@
 import { buildInfo } from '../../platform/build-info.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { Module } from '../../platform/http/operation.js';
-import type { ModuleDeps } from '../index.js';
+import type { ModuleDeps } from '../deps.js';
 import { countries } from './countries.js';
 import { generalStatus, serviceStatus } from './service.js';
 

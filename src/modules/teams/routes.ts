@@ -1,7 +1,7 @@
 import type { HandlerContext, OperationSpec, RequestBody } from '../../platform/http/operation.js';
 import { ownedPathEntity } from '../../platform/http/path-entity.js';
 import type { Module } from '../../platform/module.js';
-import type { ModuleDeps } from '../index.js';
+import type { ModuleDeps } from '../deps.js';
 import { findTeam } from './repo.js';
 import {
   createTeam,

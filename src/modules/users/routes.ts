@@ -4,7 +4,7 @@ import { writeAudit } from '../../platform/events/audit.js';
 import type { HandlerContext } from '../../platform/http/operation.js';
 import { RateLimiter } from '../../platform/http/rate-limit.js';
 import type { Module } from '../../platform/module.js';
-import type { ModuleDeps } from '../index.js';
+import type { ModuleDeps } from '../deps.js';
 import type { CallInfo, UsersEnv } from './context.js';
 import { confirmLogin, login, refreshSession, sessionUser } from './login.js';
 import { presentAccount } from './present.js';
