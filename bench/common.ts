@@ -1,5 +1,6 @@
 import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,3 +127,15 @@ export async function startBenchStack(name: string, logLevel: string): Promise<B
     throw error;
   }
 }
+
+// autocannon ships no type declarations; only the parts the benchmarks read are typed.
+export interface AutocannonResult {
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  statusCodeStats: Record<string, { count: number }>;
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number };
+}
+type Autocannon = (opts: Record<string, unknown>, cb: (err: Error | null, result: AutocannonResult) => void) => unknown;
+export const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;

@@ -12,22 +12,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BARE_BODY, envNumber, median, out, round1 } from './common.js';
-
-interface AutocannonResult {
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  statusCodeStats: Record<string, { count: number }>;
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
-}
-type Autocannon = (opts: Record<string, unknown>, cb: (err: Error | null, result: AutocannonResult) => void) => unknown;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+import { type AutocannonResult, autocannon, BARE_BODY, envNumber, median, out, round1 } from './common.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const DURATION = envNumber('BENCH_DURATION', 4, 1);

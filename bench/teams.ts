@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import type { FastifyRequest } from 'fastify';
 import { insertAcceptedMember } from '../src/modules/members/repo.js';
@@ -13,6 +12,8 @@ import type { DatabaseHandle } from '../src/platform/db/database.js';
 import { Authenticator } from '../src/platform/http/auth.js';
 import type { HandlerContext } from '../src/platform/http/operation.js';
 import {
+  type AutocannonResult,
+  autocannon,
   type BenchStack,
   benchOrganization,
   benchUser,
@@ -22,18 +23,6 @@ import {
   round1,
   startBenchStack,
 } from './common.js';
-
-// autocannon ships no type declarations; only the parts used here are typed.
-interface AutocannonResult {
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  statusCodeStats: Record<string, { count: number }>;
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number };
-}
-type Autocannon = (opts: Record<string, unknown>, cb: (err: Error | null, result: AutocannonResult) => void) => unknown;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const TEAMS = 50;
 const MEMBERS = 8;
