@@ -72,3 +72,15 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logPretty'>, des
   if (config.logPretty) return pino(loggerOptions(config));
   return pino(loggerOptions(config), bufferedStdout());
 }
+
+/**
+ * The one-line-per-request logger: the same destination and level, without redaction, since every
+ * field of that line is shaped here (method, the URL with tokens redacted, request id, status, time).
+ * Redaction's path walk was three quarters of a request line's cost.
+ */
+export function createRequestLogger(config: Pick<Config, 'logLevel' | 'logPretty'>, destination?: Writable): Logger {
+  const { redact: _redact, ...options } = loggerOptions(destination ? { ...config, logPretty: false } : config);
+  if (destination) return pino(options, destination);
+  if (config.logPretty) return pino(options);
+  return pino(options, bufferedStdout());
+}
