@@ -732,7 +732,8 @@ for (const engine of testEngines()) {
 
       it('a successful login clears the failure count', async () => {
         const user = await createUser(server);
-        const key = rateKey('login:id', user.username);
+        // Failures count per identity and client address (and, with a larger budget, per identity alone).
+        const key = rateKey('login:id', `${user.username}\u0000127.0.0.1`);
         const fail = () =>
           server.request('POST', '/user/login', { body: { username: user.username, password: 'not-the-password' } });
         assert.equal((await fail()).status, 401);

@@ -15,6 +15,8 @@ export interface InvitationContext {
   access: Access;
   /** Sends one mail (the platform mailer). */
   send: (mail: Mail) => Promise<unknown>;
+  /** Counts one invitation mail against the organization's budget, in `db` (the operation's transaction); 429 past it. */
+  throttle: (db: DbHandle) => Promise<void>;
   /** Public base URL of the server for the links in the mail, when configured. */
   publicUrl: string | undefined;
 }
@@ -63,6 +65,7 @@ export async function inviteMember(
     })
     .returning('id')
     .executeTakeFirstOrThrow();
+  await ctx.throttle(db);
   await ctx.send(invitationMail(ctx, { email, token, role, expiresAt: now + INVITATION_TTL_SECONDS }));
   return getMember(db, org.id, row.id);
 }
@@ -89,6 +92,7 @@ export async function resendInvitation(db: DbHandle, ctx: InvitationContext, mem
     })
     .where('id', '=', member.id)
     .execute();
+  await ctx.throttle(db);
   await ctx.send(
     invitationMail(ctx, { email: member.invitation_email, token, role, expiresAt: now + INVITATION_TTL_SECONDS }),
   );

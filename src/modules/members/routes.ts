@@ -1,4 +1,5 @@
 import type { HandlerContext, Module, OperationSpec, RequestBody } from '../../platform/http/operation.js';
+import { RATE_LIMITS, RateLimiter } from '../../platform/http/rate-limit.js';
 import type { ModuleDeps } from '../deps.js';
 import { type InvitationContext, inviteMember, pendingInvitation, resendInvitation } from './invitations.js';
 import {
@@ -16,9 +17,13 @@ const memberEntity = (ctx: HandlerContext) => [String(ctx.params.member_id)];
 const memberTarget = (ctx: HandlerContext) => `member:${ctx.params.member_id}`;
 
 /** Organization members and invitations (rbac.md §2 and §7). */
-export function membersModule({ mailer, config }: ModuleDeps): Module {
+export function membersModule(deps: ModuleDeps): Module {
+  const { mailer, config } = deps;
   const invitations = (ctx: HandlerContext): InvitationContext => ({
     access: ctx.access!,
+    // Invitation mails go to addresses the inviter chooses: an organization cannot mail-bomb from here.
+    throttle: (db) =>
+      new RateLimiter(db).consume(`invite:org:${ctx.access!.organization.id}`, RATE_LIMITS.invitationsPerOrganization),
     // After the commit: a slow or black-holed SMTP server holds no transaction or write lock.
     send: async (mail) => ctx.afterCommit(() => mailer.send(mail)),
     publicUrl: config.publicUrl,

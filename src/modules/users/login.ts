@@ -65,21 +65,26 @@ export async function openSession(
 }
 
 /**
- * Password check with throttling: per client address on every attempt, per identity on failures.
- * Unknown users cost the same scrypt work as known ones and get the same answer.
+ * Password check with throttling: per client address on every attempt; on failures, per identity from
+ * this address (so nobody can lock the owner out from elsewhere) and per identity from everywhere (a
+ * higher budget against guessing spread over many addresses). Unknown users cost the same scrypt work
+ * as known ones and get the same answer.
  */
 async function checkCredentials(env: UsersEnv, input: LoginInput, call: CallInfo): Promise<UserRow> {
   const identity = input.email ?? input.username;
   if (!identity) throw unprocessable('body: email or username is required');
   await env.limiter.consume(`login:ip:${call.ip}`, RATE_LIMITS.loginAttemptsPerIp);
-  const identityKey = rateKey('login:id', identity);
+  const identityKey = rateKey('login:id', `${identity}\u0000${call.ip}`);
+  const anywhereKey = rateKey('login:id-all', identity);
   await env.limiter.ensureBelow(identityKey, RATE_LIMITS.loginFailuresPerIdentity);
+  await env.limiter.ensureBelow(anywhereKey, RATE_LIMITS.loginFailuresPerIdentityAnywhere);
 
   let user = input.email ? await findUserByEmail(env.db, input.email) : await findUserByUsername(env.db, identity);
   if (user && input.email && input.username && user.username !== input.username) user = undefined;
   const passwordOk = await verifyPassword(input.password, user?.password_hash ?? (await decoyPasswordHash()));
   if (!user || !passwordOk) {
     await env.limiter.consume(identityKey, RATE_LIMITS.loginFailuresPerIdentity);
+    await env.limiter.consume(anywhereKey, RATE_LIMITS.loginFailuresPerIdentityAnywhere);
     throw unauthorized(WRONG_CREDENTIALS);
   }
   await env.limiter.reset(identityKey);

@@ -39,6 +39,7 @@ async function assertFree(db: DbHandle, fields: { username?: string; email?: str
  * the same address proves it, so no verification mail is needed then.
  */
 export async function signUp(env: UsersEnv, input: NewUserAccount, call: CallInfo): Promise<void> {
+  await env.limiter.consume(`signup:ip:${call.ip}`, RATE_LIMITS.signUpsPerIp);
   const email = input.email.toLowerCase();
   assertPasswordAcceptable('body.password', input.password, { username: input.username, email });
   checkCountry('body.country_code', input.country_code);

@@ -15,14 +15,23 @@ export interface RateLimit {
  * guessing one account's password; IP limits slow down spraying many accounts from one address.
  */
 export const RATE_LIMITS = {
-  /** Failed logins per email/username; a successful login clears it. */
+  /**
+   * Failed logins per email/username from one client address; a successful login from it clears it.
+   * Counting per address as well keeps someone else's failures from locking the owner out.
+   */
   loginFailuresPerIdentity: { limit: 10, windowSeconds: 15 * 60 },
+  /** Failed logins per email/username from all addresses together: guessing spread over many addresses. */
+  loginFailuresPerIdentityAnywhere: { limit: 100, windowSeconds: 15 * 60 },
   /** Login attempts (failed or not) per client address. */
   loginAttemptsPerIp: { limit: 50, windowSeconds: 15 * 60 },
   /** Mails asked for one address (password reset, verification resend): stops mail bombing. */
   mailRequestsPerIdentity: { limit: 5, windowSeconds: 60 * 60 },
   /** Mail requests per client address. */
   mailRequestsPerIp: { limit: 20, windowSeconds: 60 * 60 },
+  /** Accounts created per client address. */
+  signUpsPerIp: { limit: 10, windowSeconds: 60 * 60 },
+  /** Invitation mails (new and resent) per organization. */
+  invitationsPerOrganization: { limit: 100, windowSeconds: 60 * 60 },
 } as const satisfies Record<string, RateLimit>;
 
 /** Counters older than this are deleted now and then (no limit has a longer window). */
