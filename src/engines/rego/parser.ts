@@ -568,20 +568,28 @@ class Parser {
       return { t: 'array', items: [], loc };
     }
     const first = this.termOrIn();
-    if (this.isP('|')) {
-      this.next();
-      const body = this.query(']');
-      this.expectP(']');
-      return { t: 'arraycompr', head: first, body, loc };
-    }
+    if (this.isP('|')) return { t: 'arraycompr', head: first, body: this.comprehensionBody(']'), loc };
+    return { t: 'array', items: this.restOfList(first, ']'), loc };
+  }
+
+  /** After `|` in a comprehension: its body up to and including `close`. */
+  private comprehensionBody(close: ']' | '}') {
+    this.next();
+    const body = this.query(close);
+    this.expectP(close);
+    return body;
+  }
+
+  /** The terms after `first` of a comma-separated list (trailing comma allowed), through `close`. */
+  private restOfList(first: Term, close: ']' | '}'): Term[] {
     const items = [first];
     while (this.isP(',')) {
       this.next();
-      if (this.isP(']')) break;
+      if (this.isP(close)) break;
       items.push(this.termIn());
     }
-    this.expectP(']');
-    return { t: 'array', items, loc };
+    this.expectP(close);
+    return items;
   }
 
   /** A term that stops before `|`, so `[x | body]` reads as a comprehension. */
@@ -605,12 +613,7 @@ class Parser {
     if (this.isP(':')) {
       this.next();
       const v = this.termOrIn();
-      if (this.isP('|')) {
-        this.next();
-        const body = this.query('}');
-        this.expectP('}');
-        return { t: 'objectcompr', key: first, value: v, body, loc };
-      }
+      if (this.isP('|')) return { t: 'objectcompr', key: first, value: v, body: this.comprehensionBody('}'), loc };
       const pairs: [Term, Term][] = [[first, v]];
       while (this.isP(',')) {
         this.next();
@@ -622,19 +625,7 @@ class Parser {
       this.expectP('}');
       return { t: 'object', pairs, loc };
     }
-    if (this.isP('|')) {
-      this.next();
-      const body = this.query('}');
-      this.expectP('}');
-      return { t: 'setcompr', head: first, body, loc };
-    }
-    const items = [first];
-    while (this.isP(',')) {
-      this.next();
-      if (this.isP('}')) break;
-      items.push(this.termIn());
-    }
-    this.expectP('}');
-    return { t: 'set', items, loc };
+    if (this.isP('|')) return { t: 'setcompr', head: first, body: this.comprehensionBody('}'), loc };
+    return { t: 'set', items: this.restOfList(first, '}'), loc };
   }
 }

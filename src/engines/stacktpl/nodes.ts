@@ -1,3 +1,5 @@
+import type { GoNumber } from './literals.js';
+
 // Parse tree of a template, as in Go's text/template/parse/node.go.
 
 /** Where a node comes from: the text it was parsed from and the name errors show for it. */
@@ -81,18 +83,9 @@ export interface BoolNode extends Base {
   kind: 'bool';
   value: boolean;
 }
-export interface NumberNode extends Base {
+export interface NumberNode extends Base, GoNumber {
   kind: 'number';
   text: string;
-  isInt: boolean;
-  isUint: boolean;
-  isFloat: boolean;
-  isComplex: boolean;
-  int: bigint;
-  uint: bigint;
-  float: number;
-  re: number;
-  im: number;
 }
 export interface StringNode extends Base {
   kind: 'string';
