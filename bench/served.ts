@@ -11,7 +11,7 @@
  * 4), BENCH_CONNECTIONS (default 10), BENCH_ROUNDS (default 3).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,7 +67,7 @@ async function call(base: string, method: string, path: string, token?: string, 
 
 interface Target {
   label: string;
-  server: 'bare' | 'gantry';
+  server: 'bare' | 'bare-page' | 'gantry';
   path: string;
   method?: string;
   token?: string;
@@ -144,9 +144,27 @@ async function main() {
       name: 'bench key',
       rules: [{ action: 'organization:**', effect: 'allow' }],
     });
+    // A second baseline for the list: a bare server answering the very bytes of the 50-team page,
+    // serializing the same object per request as any server must. A 150 KB body costs the bare server
+    // most of its speed too, so this says what Gantry adds for that payload.
+    const page = await fetch(`${base}/organizations/main/teams?page_size=50`, {
+      headers: { authorization: `Bearer ${token}` },
+    }).then((res) => res.text());
+    const pageFile = join(dataDir, 'bench-page.json');
+    writeFileSync(pageFile, page);
+    const samePage = await startProcess(
+      [
+        '-e',
+        `const o=JSON.parse(require('node:fs').readFileSync(process.env.BENCH_PAGE,'utf8'));require('node:http').createServer((q,s)=>{const b=JSON.stringify(o);s.writeHead(200,{'content-type':'application/json; charset=utf-8','content-length':Buffer.byteLength(b)});s.end(b)}).listen(0,'127.0.0.1',function(){console.log('bare page at http://127.0.0.1:'+this.address().port)})`,
+      ],
+      { ...process.env, BENCH_PAGE: pageFile },
+      /bare page at (http:\/\/\S+)/,
+    );
+    children.push(samePage.child);
     let created = 0;
     const targets: Target[] = [
       { label: 'bare node:http GET /', server: 'bare', path: '/' },
+      { label: 'bare node:http, the 50-team page body', server: 'bare-page', path: '/' },
       { label: 'GET /version', server: 'gantry', path: '/version' },
       { label: 'GET one team (session)', server: 'gantry', path: '/organizations/main/teams/team-007', token },
       {
@@ -170,10 +188,10 @@ async function main() {
     const p99 = new Map<string, number[]>();
     for (let round = 1; round <= ROUNDS; round++) {
       for (const target of targets) {
-        const child = target.server === 'bare' ? bare.child : gantry.child;
-        const before = cpuMs(child.pid!);
-        const r = await load(target.server === 'bare' ? bare.url.replace(/\/$/, '') : base, target);
-        const used = cpuMs(child.pid!) - before;
+        const server = { bare, 'bare-page': samePage, gantry }[target.server];
+        const before = cpuMs(server.child.pid!);
+        const r = await load(server.url.replace(/\/$/, ''), target);
+        const used = cpuMs(server.child.pid!) - before;
         if (r.errors > 0 || r.timeouts > 0 || r.non2xx > 0) {
           throw new Error(
             `${target.label}: ${r.errors} errors, ${r.timeouts} timeouts, ${JSON.stringify(r.statusCodeStats)}`,
@@ -201,6 +219,12 @@ async function main() {
         `| ${target.label} | ${Math.round(value)} | ${round1((value / bareRps) * 100)}% | ${round1(median(cpu.get(target.label)!))} | ${median(p99.get(target.label)!)} |`,
       );
     }
+    const pageBare = median(rps.get('bare node:http, the 50-team page body')!);
+    const pageGantry = median(rps.get('GET 50 teams (session)')!);
+    out('');
+    out(
+      `GET 50 teams against the bare server answering the same ${Math.round(page.length / 1024)} KB body: ${round1((pageGantry / pageBare) * 100)}%`,
+    );
   } finally {
     for (const child of children) child.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
