@@ -1,11 +1,18 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { largePlan } from './fixtures/tfplan/large-plan.js';
+import { makeApiKey } from './helpers/api-keys.js';
 import { addMember, createUser, sessionToken, type TestOrg, type TestUser, tenant } from './helpers/factories.js';
 import { startServer, type TestServer, testEngines } from './helpers/server.js';
 
-const SMALL_PLAN = readFileSync(new URL('./fixtures/tfplan/small.json', import.meta.url), 'utf8');
+const SMALL_PLAN_FILE = new URL('./fixtures/tfplan/small.json', import.meta.url);
+const SMALL_PLAN = readFileSync(SMALL_PLAN_FILE, 'utf8');
+const CHECK_PLAN = new URL('../examples/infra-policies/check-plan.sh', import.meta.url);
+const hasCurl = spawnSync('curl', ['--version']).status === 0;
 
 /** Written the way Cycloid's examples are: Rego v0, `package example`, the plan imported as `tfplan`. */
 const PUBLIC_BUCKETS = `package example
@@ -459,6 +466,59 @@ for (const engine of testEngines()) {
       assert.equal((await validate(SMALL_PLAN, { as: memberToken })).status, 403);
       assert.equal((await validate(SMALL_PLAN, { as: ownerToken })).status, 403);
       assert.equal((await server.request('DELETE', policies('/owned'), { token: ownerToken })).status, 204);
+    });
+
+    it('the pipeline task script posts a plan and fails on a critical violation', {
+      skip: !hasCurl && 'no curl',
+    }, async () => {
+      const key = await makeApiKey(server, org, admin, {
+        rules: [{ action: 'organization:infra_policy:validate', resources: [] }],
+      });
+      const dir = mkdtempSync(join(tmpdir(), 'gantry-check-plan-'));
+      try {
+        const clean = join(dir, 'clean.json');
+        writeFileSync(clean, JSON.stringify({ format_version: '1.2', resource_changes: [] }, null, 2));
+        const run = (plan: string, env: Record<string, string> = {}) =>
+          new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+            // Asynchronous: the server answering the script runs in this process.
+            const child = spawn('sh', [CHECK_PLAN.pathname, plan], {
+              env: {
+                PATH: process.env.PATH ?? '/usr/bin:/bin',
+                GANTRY_URL: server.url,
+                GANTRY_API_KEY: key.token,
+                GANTRY_ORG: org.canonical,
+                GANTRY_PROJECT: 'shop',
+                GANTRY_ENV: 'prod',
+                ...env,
+              },
+            });
+            let stdout = '';
+            let stderr = '';
+            child.stdout.on('data', (d) => (stdout += d));
+            child.stderr.on('data', (d) => (stderr += d));
+            child.on('close', (status) => resolve({ status, stdout, stderr }));
+          });
+        const blocked = await run(SMALL_PLAN_FILE.pathname);
+        assert.equal(blocked.status, 1, blocked.stderr);
+        assert.match(
+          blocked.stdout,
+          /^critical public-buckets: aws_s3_bucket\.assets: bucket ACL public-read is public$/m,
+        );
+        assert.match(blocked.stdout, /^warning required-owner-tag: aws_instance\.batch: missing tag owner$/m);
+        assert.match(blocked.stdout, /infra policies: 2 critical, 1 warning, 1 advisory violation\(s\)/);
+        assert.match(blocked.stderr, /blocked/);
+
+        assert.equal((await run(SMALL_PLAN_FILE.pathname, { GANTRY_FAIL_ON: 'none' })).status, 0);
+        const passed = await run(clean, { GANTRY_FAIL_ON: 'advisory' });
+        assert.equal(passed.status, 0, passed.stderr);
+        assert.match(passed.stdout, /0 critical, 0 warning, 0 advisory/);
+
+        const refused = await run(SMALL_PLAN_FILE.pathname, { GANTRY_API_KEY: 'not-a-key' });
+        assert.equal(refused.status, 2);
+        assert.match(refused.stderr, /answered 401/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it("another organization's token gets 404 and learns nothing", async () => {
