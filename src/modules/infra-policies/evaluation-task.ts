@@ -77,7 +77,13 @@ function failureOf(e: unknown): PolicyFailure {
 
 /** Compiles a policy being saved; its errors (RegoError, with line and column) go back to the caller. */
 function compileTask(p: CompilePayload): { query: string } {
-  return { query: denyQuery(compile(p)) };
+  try {
+    return { query: denyQuery(compile(p)) };
+  } catch (e) {
+    // The parser and compiler recurse on nested expressions: thousands of brackets exhaust the stack.
+    if (e instanceof RangeError) throw new RegoError('limit', 'the policy nests expressions too deeply to compile');
+    throw e;
+  }
 }
 
 /**

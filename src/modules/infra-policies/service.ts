@@ -40,8 +40,11 @@ export const INFRA_POLICY_SORTABLE = sortableFields('infra_policy', {
   updated_at: 'infra_policies.updated_at',
 });
 
-/** Longest policy source accepted: real policies are a few KB; the limit bounds compile time. */
-export const MAX_BODY_CHARACTERS = 256 * 1024;
+/**
+ * Longest policy source accepted. Real policies are a few KB; the limit bounds the compile, which runs
+ * on a worker but inside the write's transaction (on SQLite, other requests wait for it).
+ */
+export const MAX_BODY_CHARACTERS = 64 * 1024;
 const MAX_NAME_CHARACTERS = 200;
 
 export const infraPolicyNotFound = (canonical: string) => notFound(`infra policy '${canonical}'`);
