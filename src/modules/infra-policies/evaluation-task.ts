@@ -5,15 +5,12 @@ import { type Compiled, evaluate, RegoError, toJSON } from '../../engines/rego/i
 import { compiledModules } from '../../platform/compute/rego-task.js';
 import { readPlan } from './plan.js';
 
-export interface CompilePayload {
-  canonical: string;
-  body: string;
-}
-
 export interface PolicySource {
   canonical: string;
   body: string;
 }
+
+export type CompilePayload = PolicySource;
 
 export interface ValidatePayload {
   /** The plan as the client sent it: parsed here, off the event loop. */
@@ -42,7 +39,8 @@ export type PolicyOutcome =
 
 export type ValidateResult = { problem: string } | { outcomes: PolicyOutcome[] };
 
-export const policyFile = (canonical: string) => `${canonical}.rego`;
+/** The file name errors name: the policy's canonical. */
+const policyFile = (canonical: string) => `${canonical}.rego`;
 
 function compile(policy: PolicySource): Compiled {
   return compiledModules([{ file: policyFile(policy.canonical), text: policy.body }]);

@@ -59,10 +59,16 @@ export function createPolicyEvaluator(config: Config['infraPolicies']): PolicyEv
         await workers().run('infra-policy.compile', policy, { timeoutMs: COMPILE_TIMEOUT_MS });
       } catch (e) {
         if (e instanceof ComputeError && e.code === 'task' && e.remote?.name === 'RegoError') {
-          const f = e.remote.fields as { line?: number; column?: number; detail?: string; kind?: string };
-          const where = located({ line: f.line ?? 0, column: f.column ?? 0, detail: String(f.detail) });
-          throw unprocessable(`body: ${f.kind === 'parse' ? 'syntax error' : 'invalid policy'}${where}`, [
-            `${policy.canonical}.rego:${f.line ?? 0}:${f.column ?? 0}: ${f.detail}`,
+          const f = e.remote.fields as {
+            kind?: string;
+            file?: string;
+            line?: number;
+            column?: number;
+            detail?: string;
+          };
+          const at = { line: f.line ?? 0, column: f.column ?? 0, detail: String(f.detail) };
+          throw unprocessable(`body: ${f.kind === 'parse' ? 'syntax error' : 'invalid policy'}${located(at)}`, [
+            `${f.file || policy.canonical}:${at.line}:${at.column}: ${at.detail}`,
           ]);
         }
         computeFailure(e, 'body: compiling the policy');
