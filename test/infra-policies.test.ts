@@ -104,6 +104,16 @@ deny contains msg if {
 }
 `;
 
+/** Two values for one complete rule on any plan with two or more changes. */
+const CONFLICTING = `package conflicting
+import rego.v1
+
+level := "low" if count(input.tfplan.resource_changes) > 0
+level := "high" if count(input.tfplan.resource_changes) > 1
+
+deny contains level if level == "high"
+`;
+
 for (const engine of testEngines()) {
   describe(`infra policies (${engine})`, () => {
     let server: TestServer;
@@ -269,6 +279,18 @@ for (const engine of testEngines()) {
       assert.match(broken.body.errors[0].message, /infra policy 'broken': eval error at line 6, column \d+: .*divi/i);
       await setEnabled('broken', false);
 
+      assert.equal(
+        (await create({ name: 'Conflicting', body: CONFLICTING, severity: 'critical', enabled: true })).status,
+        200,
+      );
+      const conflicting = await validate(SMALL_PLAN);
+      assert.equal(conflicting.status, 422, conflicting.text);
+      assert.match(
+        conflicting.body.errors[0].message,
+        /infra policy 'conflicting': eval error at line \d+, column \d+: .*multiple outputs/,
+      );
+      await setEnabled('conflicting', false);
+
       assert.equal((await validate(SMALL_PLAN)).status, 200);
       assert.equal((await server.request('GET', '/user', { token })).status, 200);
     });
@@ -390,10 +412,10 @@ for (const engine of testEngines()) {
         'ebs-encryption',
       ]);
       const disabled = canonicals(await list('infra_policy_enabled=false&order_by=canonical:asc'));
-      assert.deepEqual(disabled, ['always', 'broken', 'looping', 'tagging-rules-eu']);
+      assert.deepEqual(disabled, ['always', 'broken', 'conflicting', 'looping', 'tagging-rules-eu']);
       const page = await list('order_by=canonical:asc&page_index=2&page_size=3');
-      assert.deepEqual(canonicals(page), ['instance-types', 'looping', 'no-prod-deletes']);
-      assert.deepEqual(page.body.pagination, { index: 2, size: 3, total: 9 });
+      assert.deepEqual(canonicals(page), ['ebs-encryption', 'instance-types', 'looping']);
+      assert.deepEqual(page.body.pagination, { index: 2, size: 3, total: 10 });
       const one = (await list('infra_policy_canonical=always')).body.data[0];
       assert.deepEqual(canonicals(await list(`infra_policy_created_at=${one.created_at}`)).includes('always'), true);
       assert.equal((await list('order_by=body:asc')).status, 400);
