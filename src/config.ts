@@ -57,9 +57,9 @@ export interface Config {
   gitMaxRepoBytes: number;
   /** Evaluation of infrastructure policies on Terraform plans (docs/infra-policies.md). */
   infraPolicies: {
-    /** Step budget of each policy in one validation (GANTRY_POLICY_MAX_STEPS). */
+    /** Step budget of each policy in one validation (GANTRY_INFRA_POLICY_MAX_STEPS). */
     maxSteps: number;
-    /** Time budget of one whole validation, every policy included, in ms (GANTRY_POLICY_TIMEOUT_MS). */
+    /** Time budget of one whole validation, every policy included, in ms (GANTRY_INFRA_POLICY_TIMEOUT_MS). */
     timeoutMs: number;
   };
   /** First-start administrator and organization (generated when unset). */
@@ -125,8 +125,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     'GANTRY_METRICS_TOKEN',
     'GANTRY_GIT_ALLOW_LOCAL',
     'GANTRY_GIT_MAX_REPO_MB',
-    'GANTRY_POLICY_MAX_STEPS',
-    'GANTRY_POLICY_TIMEOUT_MS',
+    'GANTRY_INFRA_POLICY_MAX_STEPS',
+    'GANTRY_INFRA_POLICY_TIMEOUT_MS',
     'GANTRY_SERVE_JOBS',
     'GANTRY_JOBS_CONCURRENCY',
     'GANTRY_JOBS_LEASE_MS',
@@ -266,8 +266,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     gitAllowLocal: boolean('GANTRY_GIT_ALLOW_LOCAL', databaseEngine === 'sqlite'),
     gitMaxRepoBytes: integer('GANTRY_GIT_MAX_REPO_MB', 200, 1, 1024 * 1024) * 1024 * 1024,
     infraPolicies: {
-      maxSteps: integer('GANTRY_POLICY_MAX_STEPS', 10_000_000, 1_000, 1_000_000_000),
-      timeoutMs: integer('GANTRY_POLICY_TIMEOUT_MS', 10_000, 100, 600_000),
+      maxSteps: integer('GANTRY_INFRA_POLICY_MAX_STEPS', 10_000_000, 1_000, 1_000_000_000),
+      timeoutMs: integer('GANTRY_INFRA_POLICY_TIMEOUT_MS', 10_000, 100, 600_000),
     },
     admin: { email: adminEmail, password: adminPassword, organization: adminOrg },
     jobs: {

@@ -158,7 +158,7 @@ for (const engine of testEngines()) {
     before(async () => {
       server = await startServer(engine, {
         // A small step budget, so the looping policy is stopped quickly; plenty for real policies.
-        env: { GANTRY_POLICY_MAX_STEPS: '500000', GANTRY_POLICY_TIMEOUT_MS: '20000' },
+        env: { GANTRY_INFRA_POLICY_MAX_STEPS: '500000', GANTRY_INFRA_POLICY_TIMEOUT_MS: '20000' },
       });
       ({ user: admin, org, token } = await tenant(server));
       other = await tenant(server);
