@@ -55,6 +55,13 @@ export interface Config {
   gitAllowLocal: boolean;
   /** Largest repository (one branch, shallow) the server fetches, in bytes (GANTRY_GIT_MAX_REPO_MB). */
   gitMaxRepoBytes: number;
+  /** Evaluation of infrastructure policies on Terraform plans (docs/infra-policies.md). */
+  infraPolicies: {
+    /** Step budget of each policy in one validation (GANTRY_INFRA_POLICY_MAX_STEPS). */
+    maxSteps: number;
+    /** Time budget of one whole validation, every policy included, in ms (GANTRY_INFRA_POLICY_TIMEOUT_MS). */
+    timeoutMs: number;
+  };
   /** First-start administrator and organization (generated when unset). */
   admin: { email: string | undefined; password: string | undefined; organization: string | undefined };
   /** Background jobs (platform/jobs, docs/jobs.md). */
@@ -118,6 +125,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     'GANTRY_METRICS_TOKEN',
     'GANTRY_GIT_ALLOW_LOCAL',
     'GANTRY_GIT_MAX_REPO_MB',
+    'GANTRY_INFRA_POLICY_MAX_STEPS',
+    'GANTRY_INFRA_POLICY_TIMEOUT_MS',
     'GANTRY_SERVE_JOBS',
     'GANTRY_JOBS_CONCURRENCY',
     'GANTRY_JOBS_LEASE_MS',
@@ -256,6 +265,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     cloudWatchLogsEndpoint: httpUrl('GANTRY_AWS_CLOUDWATCH_LOGS_ENDPOINT', undefined),
     gitAllowLocal: boolean('GANTRY_GIT_ALLOW_LOCAL', databaseEngine === 'sqlite'),
     gitMaxRepoBytes: integer('GANTRY_GIT_MAX_REPO_MB', 200, 1, 1024 * 1024) * 1024 * 1024,
+    infraPolicies: {
+      maxSteps: integer('GANTRY_INFRA_POLICY_MAX_STEPS', 10_000_000, 1_000, 1_000_000_000),
+      timeoutMs: integer('GANTRY_INFRA_POLICY_TIMEOUT_MS', 10_000, 100, 600_000),
+    },
     admin: { email: adminEmail, password: adminPassword, organization: adminOrg },
     jobs: {
       serveJobs,

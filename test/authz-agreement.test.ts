@@ -95,6 +95,37 @@ export const PROBES: Probe[] = [
   { operationId: 'getAPIKeys' },
   { operationId: 'getAPIKey', params: () => ({ api_key_canonical: 'no-such-key' }), missing: true },
   { operationId: 'deleteAPIKey', params: () => ({ api_key_canonical: 'no-such-key' }), missing: true },
+  // infra policies
+  { operationId: 'getInfraPolicies' },
+  {
+    operationId: 'createInfraPolicy',
+    body: (fx) => ({
+      name: `Probe policy ${unique()}`,
+      body: 'package probe\n\ndeny["never"] { false }\n',
+      severity: 'advisory',
+      owner: fx.admin.username,
+    }),
+  },
+  { operationId: 'getInfraPolicy', params: () => ({ infra_policy_canonical: 'no-such-policy' }), missing: true },
+  {
+    operationId: 'updateInfraPolicy',
+    params: () => ({ infra_policy_canonical: 'no-such-policy' }),
+    body: () => ({
+      name: 'Probe',
+      body: 'package probe\n',
+      severity: 'advisory',
+      enabled: false,
+      description: '',
+      owner: '',
+    }),
+    missing: true,
+  },
+  { operationId: 'deleteInfraPolicy', params: () => ({ infra_policy_canonical: 'no-such-policy' }), missing: true },
+  {
+    operationId: 'validateProjectInfraPolicies',
+    params: () => ({ project_canonical: 'probe', environment_canonical: 'probe' }),
+    body: () => ({ tfplan: '{"format_version": "1.2", "resource_changes": []}' }),
+  },
   // events
   { operationId: 'getEvents' },
   { operationId: 'getEventsTags' },

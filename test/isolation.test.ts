@@ -96,6 +96,12 @@ async function snapshot(server: TestServer, org: TestOrg) {
       .where('organization_id', '=', org.id)
       .orderBy('id')
       .execute(),
+    infraPolicies: await db
+      .selectFrom('infra_policies')
+      .selectAll()
+      .where('organization_id', '=', org.id)
+      .orderBy('id')
+      .execute(),
     roleRules: await db.selectFrom('role_rules').selectAll().where('role_id', 'in', roleIds).orderBy('id').execute(),
     memberships,
     users: await db.selectFrom('users').selectAll().where('id', 'in', userIds).orderBy('id').execute(),

@@ -29,6 +29,7 @@ export const RESOURCE_KINDS = [
   'API key',
   'credential',
   'external backend',
+  'infra policy',
   'event',
   'member invitation',
 ] as const;
@@ -115,6 +116,18 @@ export async function createResources(
   });
   out.params.external_backend_id = String(backend.id);
   out.secrets.add(`state-${tag}.example.com`);
+
+  const policyReason = `sweep-policy-reason-${tag}`;
+  const policy = await create('infra policy', 'createInfraPolicy', {
+    name: `Sweep infra policy ${tag}`,
+    canonical: `sweep-infra-policy-${tag}`,
+    body: `package sweep\n\ndeny[msg] {\n  r := input.tfplan.resource_changes[_]\n  msg := sprintf("%s: ${policyReason}", [r.address])\n}\n`,
+    severity: 'warning',
+    enabled: true,
+    owner: user.username,
+  });
+  out.params.infra_policy_canonical = policy.canonical;
+  for (const s of [policy.name, policy.canonical, policyReason]) out.secrets.add(s);
 
   const event = await create('event', 'sendEvent', {
     type: 'Custom',

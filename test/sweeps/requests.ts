@@ -11,6 +11,14 @@ import { contract } from './operation-tables.js';
  * hints. Bodies the generic sample cannot get right (a discriminated configuration, a credential of
  * one type, a role rule naming a real action) start from these instead.
  */
+const SWEEP_POLICY = 'package sweep\n\ndeny[msg] {\n  r := input.tfplan.resource_changes[_]\n  msg := r.address\n}\n';
+const SWEEP_PLAN = JSON.stringify({
+  format_version: '1.2',
+  resource_changes: [
+    { address: 'aws_s3_bucket.b', type: 'aws_s3_bucket', name: 'b', change: { actions: ['create'], after: {} } },
+  ],
+});
+
 const BODIES: Record<string, (hints: Record<string, unknown>) => unknown> = {
   createExternalBackend: (h) => ({
     purpose: 'remote_tfstate',
@@ -36,6 +44,22 @@ const BODIES: Record<string, (hints: Record<string, unknown>) => unknown> = {
     path: 'sweep/credential',
     raw: { username: 'sweep-user', password: 'sweep-password' },
   }),
+  createInfraPolicy: (h) => ({
+    name: 'Sweep new infra policy',
+    canonical: 'sweep-new-infra-policy',
+    body: SWEEP_POLICY,
+    severity: 'advisory',
+    owner: h.owner,
+  }),
+  updateInfraPolicy: (h) => ({
+    name: 'Sweep infra policy',
+    body: SWEEP_POLICY,
+    severity: 'warning',
+    enabled: true,
+    description: '',
+    owner: h.owner ?? '',
+  }),
+  validateProjectInfraPolicies: () => ({ tfplan: SWEEP_PLAN }),
   createRole: () => ({ name: 'Sweep new role', rules: [{ action: 'organization:team:read', effect: 'allow' }] }),
   updateRole: () => ({ name: 'Sweep role', rules: [{ action: 'organization:team:read', effect: 'allow' }] }),
   createAPIKey: () => ({ name: 'Sweep new key', rules: [{ action: 'organization:event:read', effect: 'allow' }] }),

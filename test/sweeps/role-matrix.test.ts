@@ -50,6 +50,10 @@ const SPOT_CHECKS: Array<[role: string, operationId: string, outcome: Outcome]> 
   ['default-no-permissions', 'canDo', 'allowed'],
   ['organization-admin', 'deleteOrg', 'allowed'],
   ['organization-admin', 'getCredential', 'allowed'],
+  ['organization-member', 'getInfraPolicy', 'allowed'],
+  ['organization-member', 'updateInfraPolicy', 'denied'],
+  ['organization-member', 'validateProjectInfraPolicies', 'denied'],
+  ['organization-admin', 'validateProjectInfraPolicies', 'allowed'],
 ];
 
 // The admin goes last: its allowed deletions must not take the entity away from the roles tested after it.

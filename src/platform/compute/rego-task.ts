@@ -24,7 +24,8 @@ export interface RegoTaskResult {
 const CACHE_SIZE = 32;
 const compiledCache = new Map<string, Compiled>();
 
-function compiled(modules: Source[]): Compiled {
+/** Modules compiled once per worker (by source text), most recently used kept. */
+export function compiledModules(modules: Source[]): Compiled {
   const key = JSON.stringify(modules);
   let c = compiledCache.get(key);
   if (c) {
@@ -39,7 +40,7 @@ function compiled(modules: Source[]): Compiled {
 }
 
 export function evaluateTask(p: RegoTaskPayload): RegoTaskResult {
-  const r = evaluate(compiled(p.modules), {
+  const r = evaluate(compiledModules(p.modules), {
     query: p.query,
     input: p.input,
     data: p.data,

@@ -7,12 +7,21 @@ export type { RegoTaskPayload, RegoTaskResult } from './rego-task.js';
 
 /**
  * A pool whose workers run Rego evaluations: a larger young generation (plans are big documents) and a
- * bounded heap (a policy that allocates without end loses its worker, not the server).
+ * bounded heap (a policy that allocates without end loses its worker, not the server). `taskModule`
+ * replaces the generic task module by a domain's own (which may reuse `compiledModules` from it).
  */
-export function createRegoPool(opts: PoolOptions = {}): ComputePool {
-  const fromSources = import.meta.url.endsWith('.ts');
-  const task = new URL(fromSources ? './rego-task.ts' : './rego-task.js', import.meta.url);
-  return new ComputePool(task, { youngGenerationMb: 96, maxHeapMb: 1024, ...opts });
+export function createRegoPool(opts: PoolOptions & { taskModule?: URL } = {}): ComputePool {
+  const { taskModule, ...limits } = opts;
+  const task = taskModule ?? new URL(sourceOrBuilt('./rego-task'), import.meta.url);
+  return new ComputePool(task, { youngGenerationMb: 96, maxHeapMb: 1024, ...limits });
+}
+
+/**
+ * The file name of a sibling module as the running code has it: `.ts` when running from sources (tests
+ * under tsx), `.js` once built. Worker entries are resolved by URL, so they need the right extension.
+ */
+export function sourceOrBuilt(pathWithoutExtension: string, importMetaUrl: string = import.meta.url): string {
+  return `${pathWithoutExtension}${importMetaUrl.endsWith('.ts') ? '.ts' : '.js'}`;
 }
 
 /**

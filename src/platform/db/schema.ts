@@ -23,6 +23,7 @@ export interface Database {
   data_keys: DataKeysTable;
   credentials: CredentialsTable;
   external_backends: ExternalBackendsTable;
+  infra_policies: InfraPoliciesTable;
   jobs: JobsTable;
   job_schedules: JobSchedulesTable;
   workers: WorkersTable;
@@ -239,6 +240,23 @@ export interface ExternalBackendsTable {
   component_canonical: string | null;
   /** The engine configuration as JSON (never secrets: those live in the credential). */
   configuration: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Rego policies checked on Terraform plans (modules/infra-policies). */
+export interface InfraPoliciesTable {
+  id: Id;
+  organization_id: number;
+  canonical: string;
+  name: string;
+  description: string;
+  /** Rego source, compiled before every save. */
+  body: string;
+  /** critical | warning | advisory */
+  severity: string;
+  enabled: Flag;
+  owner_user_id: number | null;
   created_at: number;
   updated_at: number;
 }

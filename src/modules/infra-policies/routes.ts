@@ -1,0 +1,97 @@
+import type { HandlerContext, OperationSpec, RequestBody } from '../../platform/http/operation.js';
+import { ownedPathEntity } from '../../platform/http/path-entity.js';
+import type { Module } from '../../platform/module.js';
+import type { ModuleDeps } from '../deps.js';
+import { createPolicyEvaluator } from './evaluation.js';
+import { presentInfraPolicy } from './present.js';
+import { findInfraPolicy } from './repo.js';
+import {
+  createInfraPolicy,
+  deleteInfraPolicy,
+  INFRA_POLICY_SORTABLE,
+  type InfraPolicyFilters,
+  type InfraPolicyInput,
+  infraPolicyNotFound,
+  listInfraPolicies,
+  updateInfraPolicy,
+} from './service.js';
+import { validatePlan } from './validation.js';
+
+type Params = {
+  organization_canonical: string;
+  infra_policy_canonical: string;
+  project_canonical: string;
+  environment_canonical: string;
+};
+type Ctx<B = unknown> = HandlerContext<Params, InfraPolicyFilters, B>;
+
+const policy = ownedPathEntity({
+  param: 'infra_policy_canonical',
+  find: findInfraPolicy,
+  notFound: infraPolicyNotFound,
+});
+const onPolicy = (action: string) => policy.permission(action);
+const target = (canonical: string) => `infra_policy:${canonical}`;
+
+/**
+ * Infrastructure policies (infrapolicies-and-cost.md §1): Rego checked on Terraform plans. Bodies are
+ * compiled before they are saved and plans are evaluated on compute workers, within the configured
+ * step and time budgets (docs/infra-policies.md).
+ */
+export function infraPoliciesModule(deps: ModuleDeps): Module {
+  const evaluator = createPolicyEvaluator(deps.config.infraPolicies);
+  const operations: Record<string, OperationSpec<any>> = {
+    getInfraPolicies: {
+      // Any standing in the organization; the list holds only the policies the caller may read.
+      permission: { action: null },
+      sortable: INFRA_POLICY_SORTABLE,
+      handler: (ctx: Ctx) => listInfraPolicies(ctx.db, ctx.access!, ctx.query, ctx.paging, ctx.orderBy),
+    },
+    createInfraPolicy: {
+      permission: { action: 'organization:infra_policy:create' },
+      audit: (_ctx, result: any) => ({ action: 'organization:infra_policy:create', target: target(result.canonical) }),
+      handler: (ctx: Ctx<RequestBody<'createInfraPolicy'>>) =>
+        createInfraPolicy(ctx.db, evaluator, ctx.access!, ctx.body as InfraPolicyInput),
+    },
+    getInfraPolicy: {
+      permission: onPolicy('organization:infra_policy:read'),
+      handler: async (ctx: Ctx) => presentInfraPolicy(await policy.require(ctx)),
+    },
+    updateInfraPolicy: {
+      permission: onPolicy('organization:infra_policy:update'),
+      audit: (_ctx, result: any) => ({ action: 'organization:infra_policy:update', target: target(result.canonical) }),
+      handler: async (ctx: Ctx<RequestBody<'updateInfraPolicy'>>) =>
+        updateInfraPolicy(ctx.db, evaluator, ctx.access!, await policy.require(ctx), ctx.body as InfraPolicyInput),
+    },
+    deleteInfraPolicy: {
+      permission: onPolicy('organization:infra_policy:delete'),
+      audit: (ctx) => ({
+        action: 'organization:infra_policy:delete',
+        target: target(ctx.params.infra_policy_canonical),
+      }),
+      handler: async (ctx: Ctx) => {
+        await deleteInfraPolicy(ctx.db, await policy.require(ctx));
+      },
+    },
+    // TODO(body-limit): 32 MiB (plans of tens of MB; the default body limit is 1 MiB).
+    validateProjectInfraPolicies: {
+      permission: { action: 'organization:infra_policy:validate' },
+      // Computes a report and changes nothing.
+      noAudit: true,
+      handler: (ctx: Ctx<RequestBody<'validateProjectInfraPolicies'>>) =>
+        validatePlan(
+          ctx.db,
+          evaluator,
+          ctx.access!,
+          { project: ctx.params.project_canonical, environment: ctx.params.environment_canonical },
+          ctx.body.tfplan,
+        ),
+    },
+  };
+  return {
+    name: 'infra-policies',
+    operations,
+    ownedKinds: [{ kind: 'infra_policy', table: 'infra_policies' }],
+    stop: () => evaluator.close(),
+  };
+}
