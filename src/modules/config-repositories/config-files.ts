@@ -28,7 +28,8 @@ export function decodeConfigFiles(configs: readonly ConfigFileInput[]): { path: 
     if (path.length === 0 || path.length > MAX_PATH || /[\x00-\x1f\x7f\\]/.test(path)) {
       throw unprocessable(`configs[${i}].path: '${path.slice(0, 200)}' is not a valid file path`);
     }
-    if (path.startsWith('/')) throw unprocessable(`configs[${i}].path: '${path}' must be relative to the repository root`);
+    if (path.startsWith('/'))
+      throw unprocessable(`configs[${i}].path: '${path}' must be relative to the repository root`);
     if (segments.some((s) => s === '' || s === '.' || s === '..' || s.toLowerCase() === '.git')) {
       throw unprocessable(`configs[${i}].path: '${path}' may not contain empty, '.', '..' or '.git' segments`);
     }

@@ -2,7 +2,7 @@ import type { Vault } from '../../platform/crypto/sealing.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { unprocessable } from '../../platform/errors.js';
 import { type GitCredential, GitError, type GitRemote } from '../../platform/git/index.js';
-import { type GitTarget, type GitUrlPolicy, GitUrlError, parseGitUrl } from '../../platform/net/git-url.js';
+import { type GitTarget, GitUrlError, type GitUrlPolicy, parseGitUrl } from '../../platform/net/git-url.js';
 import { type CredentialRef, credentialByCanonical } from '../credentials/lookup.js';
 import { credentialForUse } from '../credentials/secrets.js';
 

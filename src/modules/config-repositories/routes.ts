@@ -35,7 +35,12 @@ const target = (canonical: string) => `config_repository:${canonical}`;
 export function configRepositoriesModule(deps: ModuleDeps): Module {
   const { config } = deps;
   const policy = { outbound: config.outbound, allowLocal: config.gitAllowLocal };
-  const git = createGit({ dataDir: config.dataDir, urlPolicy: policy, logger: deps.log, maxRepoBytes: config.gitMaxRepoBytes });
+  const git = createGit({
+    dataDir: config.dataDir,
+    urlPolicy: policy,
+    logger: deps.log,
+    maxRepoBytes: config.gitMaxRepoBytes,
+  });
   const gitDeps: GitDeps = { git, policy, vault: deps.vault };
   const orgId = (ctx: HandlerContext) => ctx.access!.organization.id;
 
@@ -48,9 +53,11 @@ export function configRepositoriesModule(deps: ModuleDeps): Module {
     },
     createConfigRepository: {
       permission: { action: 'organization:config_repository:create' },
-      prepare: (ctx: Ctx<RequestBody<'createConfigRepository'>>) =>
-        checkRemote(ctx.db, gitDeps, orgId(ctx), ctx.body),
-      audit: (_ctx, result: any) => ({ action: 'organization:config_repository:create', target: target(result.canonical) }),
+      prepare: (ctx: Ctx<RequestBody<'createConfigRepository'>>) => checkRemote(ctx.db, gitDeps, orgId(ctx), ctx.body),
+      audit: (_ctx, result: any) => ({
+        action: 'organization:config_repository:create',
+        target: target(result.canonical),
+      }),
       handler: (ctx: Ctx<RequestBody<'createConfigRepository'>>) =>
         createConfigRepository(ctx.db, ctx.access!, ctx.body as ConfigRepositoryInput, ctx.prepared as number),
     },

@@ -40,7 +40,7 @@ export const configRepositoryNotFound = (canonical: string) => notFound(`config 
 
 /**
  * Config repositories the caller may see (all with list or read on the collection, else those its
- * scoped rules or ownership reach), optionally only the default or only the others. No pagination in
+ * scoped rules or ownership reach), or only the default (`default=true`). No pagination in
  * the contract's answer, but the page is still cut in SQL.
  */
 export async function listConfigRepositories(
@@ -57,12 +57,9 @@ export async function listConfigRepositories(
     );
     query = ids.length > 0 ? query.where('config_repositories.id', 'in', ids) : query.where(NOTHING);
   }
-  if (filters.default !== undefined) query = query.where('config_repositories.is_default', '=', flag(filters.default));
-  const rows = await query
-    .orderBy('config_repositories.id')
-    .limit(paging.size)
-    .offset(paging.offset)
-    .execute();
+  // The contract defaults `default` to false, so false cannot mean "only the others": it means no filter.
+  if (filters.default === true) query = query.where('config_repositories.is_default', '=', 1);
+  const rows = await query.orderBy('config_repositories.id').limit(paging.size).offset(paging.offset).execute();
   return rows.map(presentConfigRepository);
 }
 

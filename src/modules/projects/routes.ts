@@ -1,6 +1,11 @@
-import { type HandlerContext, oncePerRequest, type OperationSpec, type RequestBody } from '../../platform/http/operation.js';
-import { ownedPathEntity } from '../../platform/http/path-entity.js';
+import {
+  type HandlerContext,
+  type OperationSpec,
+  oncePerRequest,
+  type RequestBody,
+} from '../../platform/http/operation.js';
 import { Page } from '../../platform/http/paging.js';
+import { ownedPathEntity } from '../../platform/http/path-entity.js';
 import type { Module } from '../../platform/module.js';
 import type { ModuleDeps } from '../deps.js';
 import { CLOUD_PROVIDERS } from './cloud-providers.js';
@@ -36,7 +41,8 @@ const project = ownedPathEntity({ param: 'project_canonical', find: findProject,
 const requireProject = project.require;
 const onProject = (action: string) => project.permission(action);
 /** Environments have no owner of their own: the project's owner decides, as canDo's path lookup does. */
-const onEnvironment = (action: string) => project.permission(action, (ctx) => [String(ctx.params.environment_canonical)]);
+const onEnvironment = (action: string) =>
+  project.permission(action, (ctx) => [String(ctx.params.environment_canonical)]);
 const environmentOf = oncePerRequest(async (ctx) => {
   const p = await requireProject(ctx);
   const canonical = String(ctx.params.environment_canonical);
@@ -59,11 +65,15 @@ export function projectsModule(_deps: ModuleDeps): Module {
       // Any standing: the list holds the projects the caller may read.
       permission: { action: null },
       sortable: PROJECT_SORTABLE,
-      handler: (ctx: Ctx<unknown, ProjectFilters>) => listProjects(ctx.db, ctx.access!, ctx.query, ctx.paging, ctx.orderBy),
+      handler: (ctx: Ctx<unknown, ProjectFilters>) =>
+        listProjects(ctx.db, ctx.access!, ctx.query, ctx.paging, ctx.orderBy),
     },
     createProject: {
       permission: { action: 'organization:project:create' },
-      audit: (_ctx, result: any) => ({ action: 'organization:project:create', target: projectTarget(result.canonical) }),
+      audit: (_ctx, result: any) => ({
+        action: 'organization:project:create',
+        target: projectTarget(result.canonical),
+      }),
       handler: (ctx: Ctx<RequestBody<'createProject'>>) => createProject(ctx.db, ctx.access!, ctx.body as ProjectInput),
     },
     getProject: {
@@ -91,7 +101,10 @@ export function projectsModule(_deps: ModuleDeps): Module {
     },
     createProjectFavorite: {
       permission: onProject('organization:project:favorite'),
-      audit: (ctx) => ({ action: 'organization:project:favorite', target: projectTarget(ctx.params.project_canonical) }),
+      audit: (ctx) => ({
+        action: 'organization:project:favorite',
+        target: projectTarget(ctx.params.project_canonical),
+      }),
       handler: async (ctx: Ctx) => {
         await addFavorite(ctx.db, ctx.access!, await requireProject(ctx));
       },

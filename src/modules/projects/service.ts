@@ -8,15 +8,8 @@ import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
 import { applyOrder, canSeeAll, containsText, NOTHING } from '../members/listing.js';
 import { ownerAfterUpdate, ownerInBody } from '../members/owners.js';
 import { visibleOwnedIds } from '../organizations/owners.js';
-import { presentProject, type ProjectRelations, type ProjectView } from './present.js';
-import {
-  backendsScopedTo,
-  environmentsOf,
-  favoritesOf,
-  findProject,
-  type ProjectRow,
-  projectQuery,
-} from './repo.js';
+import { type ProjectRelations, type ProjectView, presentProject } from './present.js';
+import { backendsScopedTo, environmentsOf, favoritesOf, findProject, type ProjectRow, projectQuery } from './repo.js';
 
 export interface ProjectFilters {
   project_name?: string;
@@ -182,7 +175,9 @@ export async function createProject(db: DbHandle, access: Access, input: Project
   // Omitted owner: the creator (for an API key, the key's owner, which may be nobody).
   const ownerId = input.owner !== undefined ? await ownerInBody(db, access, input.owner) : access.actor.userId;
   if (await findProject(db, orgId, canonical)) {
-    throw conflict(`canonical: project '${canonical}' already exists in organization '${access.organization.canonical}'`);
+    throw conflict(
+      `canonical: project '${canonical}' already exists in organization '${access.organization.canonical}'`,
+    );
   }
   const now = nowSeconds();
   await db
@@ -243,7 +238,8 @@ export async function updateProject(
     .where('id', '=', row.id)
     .where('updated_at', '=', row.updated_at)
     .executeTakeFirst();
-  if (Number(result.numUpdatedRows) !== 1) throw conflict(`updated_at: project '${row.canonical}' changed meanwhile; read it again`);
+  if (Number(result.numUpdatedRows) !== 1)
+    throw conflict(`updated_at: project '${row.canonical}' changed meanwhile; read it again`);
   return readProject(db, access, (await findProject(db, access.organization.id, row.canonical))!);
 }
 
@@ -265,7 +261,12 @@ export async function deleteProject(db: DbHandle, access: Access, row: ProjectRo
   return environments.map((e) => e.canonical);
 }
 
-export function describeBackend(b: { id: number; purpose: string; engine: string; environment_canonical: string | null }) {
+export function describeBackend(b: {
+  id: number;
+  purpose: string;
+  engine: string;
+  environment_canonical: string | null;
+}) {
   return `external backend ${b.id} (${b.purpose}, ${b.engine}${b.environment_canonical ? `, environment ${b.environment_canonical}` : ''})`;
 }
 

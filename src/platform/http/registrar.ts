@@ -223,7 +223,8 @@ function buildHandler(
       await authorize(spec, ctx, deps);
       ctx.prepared = await spec.prepare(ctx);
       result = await db.transaction().execute((trx) => run(spec, { ...ctx, db: trx }, deps, false));
-    } else if (spec.tx || spec.audit) result = await db.transaction().execute((trx) => run(spec, { ...ctx, db: trx }, deps));
+    } else if (spec.tx || spec.audit)
+      result = await db.transaction().execute((trx) => run(spec, { ...ctx, db: trx }, deps));
     else if (spec.permission) result = await run(spec, ctx, deps);
     else {
       // Nothing to check or record: call the handler directly, awaiting only a real promise.
@@ -272,7 +273,12 @@ async function authorize(spec: OperationSpec, ctx: HandlerContext, deps: Registr
   await deps.authorizer(spec.permission, ctx);
 }
 
-async function run(spec: OperationSpec, ctx: HandlerContext, deps: RegistrarDeps, authorizing = true): Promise<unknown> {
+async function run(
+  spec: OperationSpec,
+  ctx: HandlerContext,
+  deps: RegistrarDeps,
+  authorizing = true,
+): Promise<unknown> {
   if (authorizing) await authorize(spec, ctx, deps);
   const result = await spec.handler(ctx);
   const record = spec.audit?.(ctx, result);

@@ -29,11 +29,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`
     create unique index config_repositories_one_default
     on config_repositories (organization_id) where is_default = 1`.execute(db);
-  await s
-    .createIndex('config_repositories_credential')
-    .on('config_repositories')
-    .column('credential_id')
-    .execute();
+  await s.createIndex('config_repositories_credential').on('config_repositories').column('credential_id').execute();
 
   await withId(db, s.createTable('projects'))
     .addColumn('organization_id', 'integer', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
@@ -50,11 +46,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addUniqueConstraint('projects_org_canonical', ['organization_id', 'canonical'])
     .execute();
-  await s
-    .createIndex('projects_config_repository')
-    .on('projects')
-    .column('config_repository_id')
-    .execute();
+  await s.createIndex('projects_config_repository').on('projects').column('config_repository_id').execute();
 
   await withId(db, s.createTable('environments'))
     .addColumn('organization_id', 'integer', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
