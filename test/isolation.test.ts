@@ -96,6 +96,27 @@ async function snapshot(server: TestServer, org: TestOrg) {
       .where('organization_id', '=', org.id)
       .orderBy('id')
       .execute(),
+    configRepositories: await db
+      .selectFrom('config_repositories')
+      .selectAll()
+      .where('organization_id', '=', org.id)
+      .orderBy('id')
+      .execute(),
+    projects: await db.selectFrom('projects').selectAll().where('organization_id', '=', org.id).orderBy('id').execute(),
+    environments: await db
+      .selectFrom('environments')
+      .selectAll()
+      .where('organization_id', '=', org.id)
+      .orderBy('id')
+      .execute(),
+    projectFavorites: await db
+      .selectFrom('project_favorites')
+      .innerJoin('projects', 'projects.id', 'project_favorites.project_id')
+      .select(['project_favorites.user_id', 'project_favorites.project_id'])
+      .where('projects.organization_id', '=', org.id)
+      .orderBy('project_favorites.project_id')
+      .orderBy('project_favorites.user_id')
+      .execute(),
     roleRules: await db.selectFrom('role_rules').selectAll().where('role_id', 'in', roleIds).orderBy('id').execute(),
     memberships,
     users: await db.selectFrom('users').selectAll().where('id', 'in', userIds).orderBy('id').execute(),

@@ -344,6 +344,14 @@ for (const engine of testEngines()) {
       );
     });
 
+    it('log sources answer 404 for a project or environment that does not exist', async () => {
+      const sources = (project: string, env: string) =>
+        server.request('GET', projects(`/${project}/environments/${env}/logs/sources`), { token });
+      assert.equal((await sources('plain', 'prod')).status, 200);
+      assert.equal((await sources('plain', 'nowhere')).status, 404);
+      assert.equal((await sources('nothing', 'prod')).status, 404);
+    });
+
     it('getCloudProviders lists the static providers, paged', async () => {
       const res = await server.request('GET', `/organizations/${org.canonical}/cloud_providers`, { token });
       assert.equal(res.status, 200, res.text);
