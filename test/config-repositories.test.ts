@@ -226,6 +226,10 @@ for (const engine of testEngines()) {
       assert.equal(summary.body.data.config_repositories, 2);
       assert.equal(summary.body.data.projects, 1);
 
+      const credential = await server.request('DELETE', `/organizations/${org.canonical}/credentials/git-basic`, {
+        token,
+      });
+      assert.equal(credential.status, 409, credential.text);
       assert.equal(
         (await server.request('DELETE', `/organizations/${org.canonical}/projects/shop`, { token })).status,
         204,
