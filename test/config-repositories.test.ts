@@ -96,6 +96,7 @@ for (const engine of testEngines()) {
         [body({ canonical: 'other', url: `${repo}-missing.git` }), 422, /^url: /],
         [body({ canonical: 'other', url: `${server.dataDir}/x.git` }), 422, /url: .*data directory/],
         [body({ canonical: 'Bad!' }), 400, /canonical/],
+        [body({ canonical: 'other', name: ' ' }), 422, /name: must not be empty/],
         [body({ canonical: 'other', extra: 1 }), 400, /unknown field 'extra'/],
         [{ name: 'x', url: repo, branch: 'main', default: false }, 400, /credential_canonical/],
       ];

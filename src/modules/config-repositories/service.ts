@@ -72,8 +72,10 @@ export async function checkRemote(
   db: DbHandle,
   deps: GitDeps,
   organizationId: number,
-  input: Pick<ConfigRepositoryInput, 'url' | 'branch' | 'credential_canonical'>,
+  input: Pick<ConfigRepositoryInput, 'name' | 'url' | 'branch' | 'credential_canonical'>,
 ): Promise<number> {
+  // The contract puts no bound on the name: an empty one would show as nothing in every list.
+  if (input.name.trim() === '') throw unprocessable('name: must not be empty');
   const target = checkedTarget(input.url, deps.policy);
   const credential = await checkedCredential(db, organizationId, input.credential_canonical, target);
   const remote = await openRemote(db, deps.vault, organizationId, input.url, target, credential.id);
