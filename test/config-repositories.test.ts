@@ -240,6 +240,23 @@ for (const engine of testEngines()) {
       assert.equal((await server.request('GET', path('/second'), { token })).status, 404);
     });
 
+    it('an organization holding config repositories but no project can be deleted', async () => {
+      const doomed = await tenant(server);
+      const orgPath = `/organizations/${doomed.org.canonical}`;
+      const cred = await server.request('POST', `${orgPath}/credentials`, {
+        token: doomed.token,
+        body: { name: 'Git', canonical: 'git', path: 'git', type: 'basic_auth', raw: { username: 'u', password: 'p' } },
+      });
+      assert.equal(cred.status, 200, cred.text);
+      const cr = await server.request('POST', `${orgPath}/config_repositories`, {
+        token: doomed.token,
+        body: body({ credential_canonical: 'git' }),
+      });
+      assert.equal(cr.status, 200, cr.text);
+      const deleted = await server.request('DELETE', orgPath, { token: doomed.token });
+      assert.equal(deleted.status, 204, deleted.text);
+    });
+
     it("another organization's token gets 404, and members without rights get 403", async () => {
       for (const [method, suffix, payload] of [
         ['GET', '/main-config', undefined],
