@@ -352,6 +352,12 @@ for (const engine of testEngines()) {
       assert.equal((await sources('nothing', 'prod')).status, 404);
     });
 
+    it('an organization with projects cannot be deleted', async () => {
+      const res = await server.request('DELETE', `/organizations/${org.canonical}`, { token });
+      assert.equal(res.status, 409, res.text);
+      assert.match(res.body.errors[0].message, /still has \d+ projects?/);
+    });
+
     it('getCloudProviders lists the static providers, paged', async () => {
       const res = await server.request('GET', `/organizations/${org.canonical}/cloud_providers`, { token });
       assert.equal(res.status, 200, res.text);
