@@ -15,6 +15,7 @@ import { loadContract } from '../src/platform/http/contract.js';
 import type { HandlerContext, Module, OperationSpec } from '../src/platform/http/operation.js';
 import { Mailer } from '../src/platform/mail/mailer.js';
 import { customRole } from './helpers/api-keys.js';
+import { configRepoFixture } from './helpers/config-repos.js';
 import { addMember, createOrg, createUser, sessionToken, type TestOrg, type TestUser } from './helpers/factories.js';
 import { startServer, type TestServer, testEngines } from './helpers/server.js';
 
@@ -33,6 +34,8 @@ interface Fixtures {
   adminMemberId: number;
   /** Builds a fresh child organization (for probes that delete their target). */
   freshChild(): Promise<TestOrg>;
+  /** A local bare repository (branch main) for config repositories. */
+  configUrl: string;
 }
 
 /**
@@ -129,6 +132,74 @@ export const PROBES: Probe[] = [
   // events
   { operationId: 'getEvents' },
   { operationId: 'getEventsTags' },
+  // config repositories
+  { operationId: 'listConfigRepositories' },
+  { operationId: 'getConfigRepository', params: () => ({ config_repository_canonical: 'probe-config' }) },
+  {
+    operationId: 'createConfigRepository',
+    body: (fx) => ({
+      name: `Probe config ${unique()}`,
+      url: fx.configUrl,
+      branch: 'main',
+      credential_canonical: 'probe-git',
+      default: false,
+    }),
+  },
+  {
+    operationId: 'updateConfigRepository',
+    params: () => ({ config_repository_canonical: 'no-such-config' }),
+    body: (fx) => ({ name: 'x', url: fx.configUrl, branch: 'main', credential_canonical: 'probe-git', default: false }),
+    missing: true,
+  },
+  {
+    operationId: 'deleteConfigRepository',
+    params: () => ({ config_repository_canonical: 'no-such-config' }),
+    missing: true,
+  },
+  {
+    operationId: 'createConfigRepositoryConfig',
+    params: () => ({ config_repository_canonical: 'no-such-config' }),
+    body: () => ({ configs: [{ path: 'x.yml', content: 'eDogMQo=' }] }),
+    missing: true,
+  },
+  // projects and environments
+  { operationId: 'getProjects' },
+  { operationId: 'getProject', params: () => ({ project_canonical: 'probe-project' }) },
+  {
+    operationId: 'createProject',
+    body: () => ({ name: `Probe project ${unique()}`, config_repository_canonical: 'probe-config' }),
+  },
+  {
+    operationId: 'updateProject',
+    params: () => ({ project_canonical: 'no-such-project' }),
+    body: () => ({ name: 'x', updated_at: 1 }),
+    missing: true,
+  },
+  { operationId: 'deleteProject', params: () => ({ project_canonical: 'no-such-project' }), missing: true },
+  { operationId: 'createProjectFavorite', params: () => ({ project_canonical: 'probe-project' }) },
+  { operationId: 'deleteProjectFavorite', params: () => ({ project_canonical: 'probe-project' }) },
+  { operationId: 'getProjectEnvironments', params: () => ({ project_canonical: 'probe-project' }) },
+  {
+    operationId: 'createEnvironment',
+    params: () => ({ project_canonical: 'probe-project' }),
+    body: () => ({ name: `env-${unique()}` }),
+  },
+  {
+    operationId: 'getEnvironment',
+    params: () => ({ project_canonical: 'probe-project', environment_canonical: 'probe-env' }),
+  },
+  {
+    operationId: 'updateEnvironment',
+    params: () => ({ project_canonical: 'probe-project', environment_canonical: 'probe-env' }),
+    body: () => ({ name: 'Probe env' }),
+  },
+  {
+    operationId: 'deleteEnvironment',
+    params: () => ({ project_canonical: 'probe-project', environment_canonical: 'no-such-env' }),
+    missing: true,
+  },
+  { operationId: 'getOrganizationEnvironments' },
+  { operationId: 'getCloudProviders' },
 ];
 
 /** Every module, wired as the app wires them, to read their operation tables. */
@@ -227,11 +298,78 @@ for (const engine of testEngines()) {
             updated_at: now,
           })
           .execute();
+        // A credential, config repository, project and environment for the probes, written directly: the
+        // credential's sealed value is never opened (the repository is local).
+        const credential = await db
+          .insertInto('credentials')
+          .values({
+            organization_id: org.id,
+            canonical: 'probe-git',
+            name: 'Probe git',
+            description: '',
+            type: 'basic_auth',
+            path: 'probe-git',
+            keys: '["username","password"]',
+            sealed_raw: 'unused',
+            owner_user_id: admin.id,
+            created_at: now,
+            updated_at: now,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        const configUrl = configRepoFixture('probe');
+        const configRepository = await db
+          .insertInto('config_repositories')
+          .values({
+            organization_id: org.id,
+            canonical: 'probe-config',
+            name: 'Probe config',
+            url: configUrl,
+            branch: 'main',
+            credential_id: credential.id,
+            is_default: 1,
+            owner_user_id: admin.id,
+            created_at: now,
+            updated_at: now,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        const project = await db
+          .insertInto('projects')
+          .values({
+            organization_id: org.id,
+            canonical: 'probe-project',
+            name: 'Probe project',
+            description: '',
+            color: 'default',
+            icon: 'extension',
+            cloud_provider: null,
+            config_repository_id: configRepository.id,
+            team_id: null,
+            owner_user_id: admin.id,
+            created_at: now,
+            updated_at: now,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        await db
+          .insertInto('environments')
+          .values({
+            organization_id: org.id,
+            project_id: project.id,
+            canonical: 'probe-env',
+            name: 'Probe env',
+            color: 'default',
+            created_at: now,
+            updated_at: now,
+          })
+          .execute();
         fx = {
           org,
           admin,
           adminMemberId: adminMember.id,
           freshChild: () => createOrg(server, null, { parent: org }),
+          configUrl,
         };
         for (const builtin of BUILTIN_ROLES) {
           const user = await createUser(server);

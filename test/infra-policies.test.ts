@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { largePlan } from './fixtures/tfplan/large-plan.js';
 import { makeApiKey } from './helpers/api-keys.js';
 import { addMember, createUser, sessionToken, type TestOrg, type TestUser, tenant } from './helpers/factories.js';
+import { insertProjects } from './helpers/projects.js';
 import { startServer, type TestServer, testEngines } from './helpers/server.js';
 
 const SMALL_PLAN_FILE = new URL('./fixtures/tfplan/small.json', import.meta.url);
@@ -162,8 +163,20 @@ for (const engine of testEngines()) {
       });
       ({ user: admin, org, token } = await tenant(server));
       other = await tenant(server);
+      await insertProjects(server, org, { shop: ['prod', 'staging', 'dev'] });
+      await insertProjects(server, other.org, { shop: ['prod'] });
     });
     after(() => server.close());
+
+    it('a plan for a project or environment that does not exist is a 404', async () => {
+      const project = await server.request('POST', validatePath('no-such-project'), {
+        token,
+        body: { tfplan: SMALL_PLAN },
+      });
+      assert.equal(project.status, 404, project.text);
+      const environment = await validate(SMALL_PLAN, { env: 'no-such-env' });
+      assert.equal(environment.status, 404, environment.text);
+    });
 
     it('three policies of different severities: a plan gets exactly their violations, grouped by severity', async () => {
       for (const [name, body, severity] of [

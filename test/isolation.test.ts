@@ -55,6 +55,35 @@ function assertNoLeak(text: string, sent: string, secrets: Set<string>, label: s
   }
 }
 
+/** Tables whose rows belong to one organization through `organization_id`: compared whole. */
+const ORGANIZATION_TABLES = [
+  'credentials',
+  'external_backends',
+  'infra_policies',
+  'config_repositories',
+  'projects',
+  'environments',
+] as const;
+
+async function rowsOfOrganization(db: TestServer['database']['db'], organizationId: number) {
+  const entries = await Promise.all(
+    ORGANIZATION_TABLES.map(
+      async (table) =>
+        [
+          table,
+          // One query shape for every such table; the union of their row types is all a snapshot needs.
+          await db
+            .selectFrom(table as 'credentials')
+            .selectAll()
+            .where('organization_id', '=', organizationId)
+            .orderBy('id')
+            .execute(),
+        ] as const,
+    ),
+  );
+  return Object.fromEntries(entries);
+}
+
 /** Everything organization A is made of, read straight from the database (events excluded). */
 async function snapshot(server: TestServer, org: TestOrg) {
   const db = server.database.db;
@@ -84,23 +113,14 @@ async function snapshot(server: TestServer, org: TestOrg) {
   return {
     orgs,
     roles,
-    credentials: await db
-      .selectFrom('credentials')
-      .selectAll()
-      .where('organization_id', '=', org.id)
-      .orderBy('id')
-      .execute(),
-    externalBackends: await db
-      .selectFrom('external_backends')
-      .selectAll()
-      .where('organization_id', '=', org.id)
-      .orderBy('id')
-      .execute(),
-    infraPolicies: await db
-      .selectFrom('infra_policies')
-      .selectAll()
-      .where('organization_id', '=', org.id)
-      .orderBy('id')
+    ...(await rowsOfOrganization(db, org.id)),
+    projectFavorites: await db
+      .selectFrom('project_favorites')
+      .innerJoin('projects', 'projects.id', 'project_favorites.project_id')
+      .select(['project_favorites.user_id', 'project_favorites.project_id'])
+      .where('projects.organization_id', '=', org.id)
+      .orderBy('project_favorites.project_id')
+      .orderBy('project_favorites.user_id')
       .execute(),
     roleRules: await db.selectFrom('role_rules').selectAll().where('role_id', 'in', roleIds).orderBy('id').execute(),
     memberships,

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { addMember, createUser, sessionToken, type TestOrg, tenant } from './helpers/factories.js';
 import { type FakeCloudWatch, startFakeCloudWatch } from './helpers/fake-cloudwatch.js';
 import { type FakeElasticsearch, startFakeElasticsearch } from './helpers/fake-elasticsearch.js';
+import { insertProjects } from './helpers/projects.js';
 import { startServer, type TestServer, testEngines } from './helpers/server.js';
 
 const ES_USER = 'log-reader';
@@ -71,6 +72,7 @@ for (const engine of testEngines()) {
       cw.addGroup('/someone-else/prod/api');
       server = await startServer(engine, { env: { GANTRY_AWS_CLOUDWATCH_LOGS_ENDPOINT: cw.url } });
       ({ org, token } = await tenant(server));
+      await insertProjects(server, org, { shop: ['prod', 'staging'], billing: ['prod'] });
 
       await post('/credentials', {
         name: 'ES reader',
@@ -264,6 +266,7 @@ describe('project environment logs over https with a private CA', () => {
     es.index('web', [{ timestamp: min(2), hostname: 'web-2', message: 'GET /cart 200' }]);
     server = await startServer('sqlite');
     ({ org, token } = await tenant(server));
+    await insertProjects(server, org, { shop: ['prod'] });
     const created = await server.request('POST', `/organizations/${org.canonical}/credentials`, {
       token,
       body: {

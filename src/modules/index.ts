@@ -1,5 +1,6 @@
 import type { Module } from '../platform/module.js';
 import { apiKeysModule } from './api-keys/routes.js';
+import { configRepositoriesModule } from './config-repositories/routes.js';
 import { credentialsModule } from './credentials/routes.js';
 import type { ModuleDeps } from './deps.js';
 import { eventsModule } from './events/routes.js';
@@ -8,6 +9,7 @@ import { infraPoliciesModule } from './infra-policies/routes.js';
 import { logsModule } from './logs/routes.js';
 import { membersModule } from './members/routes.js';
 import { organizationsModule } from './organizations/routes.js';
+import { projectsModule } from './projects/routes.js';
 import { rolesModule } from './roles/routes.js';
 import { systemModule } from './system/routes.js';
 import { teamsModule } from './teams/routes.js';
@@ -33,6 +35,8 @@ export function createModules(deps: ModuleDeps): Module[] {
     credentialsModule(deps),
     externalBackendsModule(deps),
     logsModule(deps),
+    configRepositoriesModule(deps),
+    projectsModule(deps),
     infraPoliciesModule(deps),
   ];
 }

@@ -89,6 +89,8 @@ export async function startServer(
     // Test upstreams (log stores, cloud APIs) listen on loopback, which the default policy refuses;
     // tests of the default itself pass GANTRY_OUTBOUND_ALLOW: ''.
     GANTRY_OUTBOUND_ALLOW: 'loopback',
+    // Config and catalog repositories in tests are local bare repositories, on both engines.
+    GANTRY_GIT_ALLOW_LOCAL: 'true',
     ...(shared
       ? {
           GANTRY_JWT_SECRET: shared.config.jwtSecret ?? 'a-shared-test-secret-of-32-characters!!',

@@ -1,5 +1,6 @@
 import { testEngines } from '../helpers/server.js';
 import { badInputSweep } from './bad-input-sweep.js';
 
-// The authenticated bad-input sweep on PostgreSQL, when the runner provides one (see bad-input-sweep.ts).
-if (testEngines().includes('postgres')) badInputSweep('postgres');
+// The authenticated bad-input sweep on PostgreSQL, when the runner provides one: first half of the
+// operations (see bad-input-sweep.ts).
+if (testEngines().includes('postgres')) badInputSweep('postgres', { index: 0, count: 2 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { configRepoFixture } from '../helpers/config-repos.js';
 import type { TestOrg, TestUser } from '../helpers/factories.js';
 import type { TestServer } from '../helpers/server.js';
 import { contract } from './operation-tables.js';
@@ -32,6 +33,10 @@ export const RESOURCE_KINDS = [
   'infra policy',
   'event',
   'member invitation',
+  'config repository',
+  'project',
+  'environment',
+  'project favorite',
 ] as const;
 
 export async function createResources(
@@ -141,6 +146,43 @@ export async function createResources(
   const invitee = `sweep-invitee-${tag}@example.com`;
   await create('member invitation', 'inviteUserToOrgMember', { email: invitee, role_canonical: role.canonical });
   out.secrets.add(invitee);
+
+  // A URL of its own, linked to one local bare repository the sweeps' config pushes share.
+  const configUrl = configRepoFixture(`config-${tag}`, { shared: true });
+  const configRepository = await create('config repository', 'createConfigRepository', {
+    name: `Sweep config ${tag}`,
+    canonical: `sweep-config-${tag}`,
+    url: configUrl,
+    branch: 'main',
+    credential_canonical: credential.canonical,
+    default: true,
+  });
+  out.params.config_repository_canonical = configRepository.canonical;
+  out.hints.config_repository_canonical = configRepository.canonical;
+  out.hints.config_repository_url = configUrl;
+  out.secrets.add(configRepository.name).add(configRepository.canonical).add(configUrl);
+
+  const project = await create('project', 'createProject', {
+    name: `Sweep project ${tag}`,
+    canonical: `sweep-project-${tag}`,
+    description: `sweep project description ${tag}`,
+    config_repository_canonical: configRepository.canonical,
+  });
+  out.params.project_canonical = project.canonical;
+  out.hints.project_canonical = project.canonical;
+  out.secrets.add(project.name).add(project.canonical).add(`sweep project description ${tag}`);
+
+  const environment = await create(
+    'environment',
+    'createEnvironment',
+    { name: `Sweep environment ${tag}`, canonical: `sweep-env-${tag}` },
+    { project_canonical: project.canonical },
+  );
+  out.params.environment_canonical = environment.canonical;
+  out.hints.environment_canonical = environment.canonical;
+  out.secrets.add(environment.name).add(environment.canonical);
+
+  await create('project favorite', 'createProjectFavorite', undefined, { project_canonical: project.canonical });
 
   out.hints.owner = user.username;
   out.hints.username = user.username;

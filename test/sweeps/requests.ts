@@ -64,6 +64,24 @@ const BODIES: Record<string, (hints: Record<string, unknown>) => unknown> = {
   updateRole: () => ({ name: 'Sweep role', rules: [{ action: 'organization:team:read', effect: 'allow' }] }),
   createAPIKey: () => ({ name: 'Sweep new key', rules: [{ action: 'organization:event:read', effect: 'allow' }] }),
   canDo: () => ({ action: 'organization:read', entity_canonicals: [] }),
+  createConfigRepository: (h) => ({
+    name: 'Sweep new config',
+    canonical: 'sweep-new-config',
+    url: h.config_repository_url,
+    branch: 'main',
+    credential_canonical: h.credential_canonical,
+    default: false,
+  }),
+  updateConfigRepository: (h) => ({
+    name: 'Sweep config',
+    url: h.config_repository_url,
+    branch: 'main',
+    credential_canonical: h.credential_canonical,
+    default: true,
+  }),
+  createConfigRepositoryConfig: () => ({
+    configs: [{ path: 'sweep/pipeline/variables.yml', content: Buffer.from('sweep: true\n').toString('base64') }],
+  }),
   updateTeam: (h) => ({
     canonical: h.team_canonical ?? 'sweep-team',
     name: 'Sweep team',

@@ -1,5 +1,6 @@
 import type { Access } from '../../platform/authz/access.js';
 import type { DbHandle } from '../../platform/db/database.js';
+import { requireEnvironmentScope } from '../projects/scope.js';
 
 export interface PlanScope {
   project: string;
@@ -7,8 +8,9 @@ export interface PlanScope {
 }
 
 /**
- * The project and environment a plan is validated for must exist in the organization (404 otherwise).
- * Projects and environments belong to the projects module; until it is wired here, every canonical the
- * contract's pattern admits is accepted, and the policies still see it as `input.tfrun`.
+ * The project and environment a plan is validated for must exist in the organization: a 404 otherwise,
+ * as for the project's own operations. Policies see them as `input.tfrun`.
  */
-export async function demandPlanScope(_db: DbHandle, _access: Access, _scope: PlanScope): Promise<void> {}
+export function demandPlanScope(db: DbHandle, access: Access, scope: PlanScope): Promise<void> {
+  return requireEnvironmentScope(db, access.organization.id, scope.project, scope.environment);
+}

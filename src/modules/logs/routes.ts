@@ -6,6 +6,7 @@ import type { HandlerContext, Module, OperationSpec } from '../../platform/http/
 import { credentialForUse } from '../credentials/secrets.js';
 import type { ModuleDeps } from '../deps.js';
 import { applicableBackend, type BackendRow } from '../external-backends/repo.js';
+import { requireEnvironmentScope } from '../projects/scope.js';
 import { cloudWatchEngine } from './cloudwatch.js';
 import { type ElasticsearchLogsConfig, elasticsearchEngine } from './elasticsearch.js';
 import type { LogEngine } from './engine.js';
@@ -49,6 +50,7 @@ const DEFAULT_LIMIT = 1000;
 async function engineFor(db: DbHandle, vault: Vault, config: Config, ctx: Ctx): Promise<LogEngine | undefined> {
   const orgId = ctx.access!.organization.id;
   const { project_canonical: project, environment_canonical: environment } = ctx.params;
+  await requireEnvironmentScope(db, orgId, project, environment);
   const backend = await applicableBackend(db, orgId, 'logs', project, environment);
   if (!backend) return undefined;
   const build = LOG_ENGINES[backend.engine];
@@ -62,8 +64,8 @@ async function engineFor(db: DbHandle, vault: Vault, config: Config, ctx: Ctx): 
 
 /**
  * Log sources and entries of a project environment, read from the `logs` external backend that applies
- * (environment, then project, then the organization default). Projects are not stored here yet: the
- * canonicals in the path only select the backend and the sources.
+ * (environment, then project, then the organization default). The project and environment must exist
+ * (404 otherwise); their canonicals select the backend and the sources.
  */
 export function logsModule(deps: ModuleDeps): Module {
   const { vault, config } = deps;

@@ -27,11 +27,13 @@ export const SUMMARY_COUNTERS: Record<keyof Summary, Counter> = {
     count(db.selectFrom('teams').where('teams.organization_id', '=', organizationId)),
   roles: async (db, organizationId) =>
     count(db.selectFrom('roles').where('roles.organization_id', '=', organizationId)),
-  projects: none,
+  projects: async (db, organizationId) =>
+    count(db.selectFrom('projects').where('projects.organization_id', '=', organizationId)),
   pipelines: none,
   credentials: async (db, organizationId) =>
     count(db.selectFrom('credentials').where('credentials.organization_id', '=', organizationId)),
-  config_repositories: none,
+  config_repositories: async (db, organizationId) =>
+    count(db.selectFrom('config_repositories').where('config_repositories.organization_id', '=', organizationId)),
   service_catalog_sources: none,
   service_catalogs: none,
 };

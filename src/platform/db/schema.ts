@@ -27,6 +27,10 @@ export interface Database {
   jobs: JobsTable;
   job_schedules: JobSchedulesTable;
   workers: WorkersTable;
+  config_repositories: ConfigRepositoriesTable;
+  projects: ProjectsTable;
+  environments: EnvironmentsTable;
+  project_favorites: ProjectFavoritesTable;
 }
 
 export type Id = Generated<number>;
@@ -303,4 +307,55 @@ export interface WorkersTable {
   state: string;
   started_at_ms: number;
   heartbeat_at_ms: number;
+}
+
+/** A git repository and branch where the configuration half of deployed stacks is committed. */
+export interface ConfigRepositoriesTable {
+  id: Id;
+  organization_id: number;
+  canonical: string;
+  name: string;
+  url: string;
+  branch: string;
+  credential_id: number;
+  /** At most one per organization (a partial unique index). */
+  is_default: Flag;
+  owner_user_id: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ProjectsTable {
+  id: Id;
+  organization_id: number;
+  canonical: string;
+  name: string;
+  description: string;
+  color: string;
+  icon: string;
+  cloud_provider: string | null;
+  config_repository_id: number;
+  team_id: number | null;
+  owner_user_id: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Environments of a project; components reference them by id. */
+export interface EnvironmentsTable {
+  id: Id;
+  organization_id: number;
+  project_id: number;
+  canonical: string;
+  name: string;
+  color: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A user's favorite projects (the `favorite` flag each caller sees on a project). */
+export interface ProjectFavoritesTable {
+  user_id: number;
+  project_id: number;
+  created_at: number;
 }

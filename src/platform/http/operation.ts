@@ -21,6 +21,8 @@ export interface HandlerContext<P = Record<string, any>, Q = Record<string, any>
   actor: Actor | undefined;
   /** The caller's standing in the path's organization, set by the permission check. */
   access: Access | undefined;
+  /** What the operation's `prepare` step returned (undefined without one). */
+  prepared?: unknown;
   paging: Paging;
   orderBy: OrderBy[];
   requestId: string;
@@ -53,6 +55,12 @@ export interface OperationSpec<Ctx extends HandlerContext = HandlerContext> {
   permission?: PermissionSpec;
   /** Run the handler (and its audit record) in one database transaction. */
   tx?: boolean;
+  /**
+   * Slow I/O a write needs before it changes anything (a git ls-remote or push): runs after the
+   * permission check and before the transaction opens, so no lock is held while it waits. The handler
+   * reads its result from `ctx.prepared` and rechecks, inside the transaction, what may have changed.
+   */
+  prepare?: (ctx: Ctx) => Promise<unknown>;
   /**
    * Query parameters this server accepts beyond the contract's (JSON schemas by name), e.g. an
    * invitation token on login. Documented in docs/api-conventions.md; everything else stays a 400.

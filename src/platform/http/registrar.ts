@@ -219,7 +219,12 @@ function buildHandler(
       },
     };
     let result: unknown;
-    if (spec.tx || spec.audit) result = await db.transaction().execute((trx) => run(spec, { ...ctx, db: trx }, deps));
+    if (spec.prepare) {
+      await authorize(spec, ctx, deps);
+      ctx.prepared = await spec.prepare(ctx);
+      result = await db.transaction().execute((trx) => run(spec, { ...ctx, db: trx }, deps, false));
+    } else if (spec.tx || spec.audit)
+      result = await db.transaction().execute((trx) => run(spec, { ...ctx, db: trx }, deps));
     else if (spec.permission) result = await run(spec, ctx, deps);
     else {
       // Nothing to check or record: call the handler directly, awaiting only a real promise.
@@ -262,11 +267,19 @@ function hasKeys(object: object): boolean {
   return false;
 }
 
-async function run(spec: OperationSpec, ctx: HandlerContext, deps: RegistrarDeps): Promise<unknown> {
-  if (spec.permission) {
-    if (!deps.authorizer) throw new AppError('InternalError', 'no authorizer configured');
-    await deps.authorizer(spec.permission, ctx);
-  }
+async function authorize(spec: OperationSpec, ctx: HandlerContext, deps: RegistrarDeps): Promise<void> {
+  if (!spec.permission) return;
+  if (!deps.authorizer) throw new AppError('InternalError', 'no authorizer configured');
+  await deps.authorizer(spec.permission, ctx);
+}
+
+async function run(
+  spec: OperationSpec,
+  ctx: HandlerContext,
+  deps: RegistrarDeps,
+  authorizing = true,
+): Promise<unknown> {
+  if (authorizing) await authorize(spec, ctx, deps);
   const result = await spec.handler(ctx);
   const record = spec.audit?.(ctx, result);
   if (record) {

@@ -1,0 +1,85 @@
+import type { Access } from '../../platform/authz/access.js';
+import type { DbHandle } from '../../platform/db/database.js';
+import { unprocessable } from '../../platform/errors.js';
+import { asFieldError, checkedTarget, openRemote } from './git-remote.js';
+import type { ConfigRepositoryRow } from './repo.js';
+import type { GitDeps } from './service.js';
+
+export interface ConfigFileInput {
+  path: string;
+  content: string;
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const MAX_PATH = 4096;
+
+/**
+ * The files of an SCConfig body, decoded and checked: each path relative to the repository root (no
+ * leading `/`, no empty, `.`, `..` or `.git` segment), each content strict base64, no path twice.
+ * Errors name the item (`configs[2].path`).
+ */
+export function decodeConfigFiles(configs: readonly ConfigFileInput[]): { path: string; content: Buffer }[] {
+  if (configs.length === 0) throw unprocessable('configs: at least one file is needed');
+  const seen = new Set<string>();
+  return configs.map((file, i) => {
+    const { path } = file;
+    const segments = path.split('/');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+    if (path.length === 0 || path.length > MAX_PATH || /[\x00-\x1f\x7f\\]/.test(path)) {
+      throw unprocessable(`configs[${i}].path: '${path.slice(0, 200)}' is not a valid file path`);
+    }
+    if (path.startsWith('/'))
+      throw unprocessable(`configs[${i}].path: '${path}' must be relative to the repository root`);
+    if (segments.some((s) => s === '' || s === '.' || s === '..' || s.toLowerCase() === '.git')) {
+      throw unprocessable(`configs[${i}].path: '${path}' may not contain empty, '.', '..' or '.git' segments`);
+    }
+    if (seen.has(path)) throw unprocessable(`configs[${i}].path: '${path}' is given twice`);
+    seen.add(path);
+    if (!BASE64.test(file.content)) throw unprocessable(`configs[${i}].content: not valid base64`);
+    return { path, content: Buffer.from(file.content, 'base64') };
+  });
+}
+
+/**
+ * Writes the files to the config repository's branch as ONE commit authored by the caller (an API key
+ * commits as its owner), then pushes; a push the remote rejects because the branch moved is retried once
+ * on a fresh fetch, then the answer is 409 (platform/git). Runs before the transaction: the audit event
+ * is written after the push.
+ */
+export async function pushConfigFiles(
+  db: DbHandle,
+  deps: GitDeps,
+  access: Access,
+  row: ConfigRepositoryRow,
+  configs: readonly ConfigFileInput[],
+): Promise<{ commit: string; files: number }> {
+  const files = decodeConfigFiles(configs);
+  const author = await authorOf(db, access);
+  const target = checkedTarget(row.url, deps.policy);
+  const remote = await openRemote(db, deps.vault, access.organization.id, row.url, target, row.credential_id);
+  try {
+    const { commit } = await deps.git.commitAndPush({
+      remote,
+      branch: row.branch,
+      author,
+      message: `Update ${files.length} configuration file(s) of organization ${access.organization.canonical}\n\n${files
+        .slice(0, 50)
+        .map((f) => `- ${f.path}`)
+        .join('\n')}`,
+      files,
+    });
+    return { commit, files: files.length };
+  } catch (error) {
+    throw asFieldError(error, `config repository '${row.canonical}'`);
+  }
+}
+
+async function authorOf(db: DbHandle, access: Access): Promise<{ name: string; email: string }> {
+  const userId = access.actor.userId;
+  const user =
+    userId === null
+      ? undefined
+      : await db.selectFrom('users').select(['username', 'email']).where('id', '=', userId).executeTakeFirst();
+  if (!user) throw unprocessable('this API key has no owner any more: a commit needs an author');
+  return { name: user.username, email: user.email };
+}
