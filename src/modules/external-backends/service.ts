@@ -3,6 +3,7 @@ import { flag, nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import { fetchPage, type Page, type Paging } from '../../platform/http/paging.js';
+import { demandWithinLimit, orgScope } from '../../platform/limits.js';
 import { type OutboundPolicy, outboundUrlProblem } from '../../platform/net/outbound.js';
 import { type Configuration, ENGINES, type EngineSpec, type Purpose } from './engines.js';
 import { type BackendRow, backendQuery, backendWithScope, findBackend, type Scope } from './repo.js';
@@ -178,6 +179,7 @@ export async function createBackend(
 ): Promise<BackendRow> {
   const checked = await check(db, access, input, outbound);
   await claimScope(db, access, input, checked);
+  await demandWithinLimit(db, 'externalBackendsPerOrg', orgScope(access));
   const now = nowSeconds();
   const { id } = await db
     .insertInto('external_backends')

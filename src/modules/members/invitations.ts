@@ -3,6 +3,7 @@ import { randomToken, sha256 } from '../../platform/crypto/hashing.js';
 import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { conflict, notFound } from '../../platform/errors.js';
+import { demandWithinLimit, orgScope } from '../../platform/limits.js';
 import type { Mail } from '../../platform/mail/mailer.js';
 import type { MemberOrgView } from './present.js';
 import { findMembershipByEmail, findMembershipRow, findRolesByCanonical, type RoleWithRules } from './repo.js';
@@ -43,6 +44,7 @@ export async function inviteMember(
   }
   // A declined invitation is finished: inviting the address again starts a new one.
   if (existing) await db.deleteFrom('memberships').where('id', '=', existing.id).execute();
+  await demandWithinLimit(db, ['membersPerOrg', 'pendingInvitationsPerOrg'], orgScope(access));
 
   const token = randomToken();
   const now = nowSeconds();
