@@ -148,7 +148,9 @@ export function orgScope(access: { organization: { id: number; canonical: string
  * Call it in the operation's transaction, before the insert: it first takes the scope row's lock
  * (a no-op update: the row lock on PostgreSQL, the write lock on SQLite), so two concurrent creations
  * cannot both count below the limit and both insert; the second waits for the first to commit and
- * then counts its row.
+ * then counts its row. Call it before the operation's first write, so that this lock is always the
+ * first one taken: a transaction holding another row's lock while waiting for this one could deadlock
+ * with one holding this one and waiting for that row.
  */
 export async function demandWithinLimit(
   db: DbHandle,

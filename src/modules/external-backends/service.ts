@@ -180,8 +180,8 @@ export async function createBackend(
   outbound: OutboundPolicy,
 ): Promise<BackendRow> {
   const checked = await check(db, access, input, outbound);
-  await claimScope(db, access, input, checked);
   await demandWithinLimit(db, 'externalBackendsPerOrg', orgScope(access));
+  await claimScope(db, access, input, checked);
   const now = nowSeconds();
   const { id } = await db
     .insertInto('external_backends')

@@ -42,9 +42,9 @@ export async function inviteMember(
       `email: '${email}' already has a pending invitation (member ${existing.id}); resend it with PUT /organizations/${org.canonical}/members/${existing.id}/resend`,
     );
   }
+  await demandWithinLimit(db, ['membersPerOrg', 'pendingInvitationsPerOrg'], orgScope(access));
   // A declined invitation is finished: inviting the address again starts a new one.
   if (existing) await db.deleteFrom('memberships').where('id', '=', existing.id).execute();
-  await demandWithinLimit(db, ['membersPerOrg', 'pendingInvitationsPerOrg'], orgScope(access));
 
   const token = randomToken();
   const now = nowSeconds();
