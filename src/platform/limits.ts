@@ -21,19 +21,14 @@ interface LimitDefinition {
 
 type CountQuery = { executeTakeFirst(): Promise<{ n: number | string | bigint } | undefined> };
 
+/** Rows of a table holding an `organization_id`, in one organization. */
 const perOrganization =
-  (
-    table: 'roles' | 'api_keys' | 'credentials' | 'teams' | 'memberships' | 'external_backends',
-    onlyPendingInvitations = false,
-  ) =>
-  (db: DbHandle, organizationId: number): CountQuery => {
-    let query = db
+  (table: 'roles' | 'api_keys' | 'credentials' | 'teams' | 'memberships' | 'external_backends') =>
+  (db: DbHandle, organizationId: number): CountQuery =>
+    db
       .selectFrom(table)
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('organization_id', '=', organizationId);
-    if (onlyPendingInvitations) query = query.where('invitation_state' as never, '=', 'pending' as never);
-    return query;
-  };
 
 export const TENANT_LIMITS = {
   organizationsPerUser: {
@@ -101,7 +96,12 @@ export const TENANT_LIMITS = {
     fallback: 500,
     noun: 'pending invitations',
     scope: 'organizations',
-    count: perOrganization('memberships', true),
+    count: (db, organizationId) =>
+      db
+        .selectFrom('memberships')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('organization_id', '=', organizationId)
+        .where('invitation_state', '=', 'pending'),
   },
   externalBackendsPerOrg: {
     setting: 'GANTRY_LIMIT_EXTERNAL_BACKENDS_PER_ORG',

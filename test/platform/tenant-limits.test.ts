@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { pruneEvents } from '../../src/modules/events/retention.js';
 import { BUILTIN_ROLES } from '../../src/platform/authz/builtin-roles.js';
 import { createOrg, createUser, sessionToken, type TestOrg, tenant } from '../helpers/factories.js';
@@ -20,6 +21,28 @@ const LIMITS = {
 };
 
 const teamBody = (name: string) => ({ name, roles_canonical: ['organization-member'] });
+
+describe('limit settings', () => {
+  it('default far above a normal team, and refuse values that are not a positive whole number', () => {
+    const config = loadConfig({});
+    assert.equal(config.limits.organizationsPerUser, 100);
+    assert.equal(config.limits.rolesPerOrg, 500);
+    assert.deepEqual(config.events, { retentionDays: 400, maxPerOrg: 1_000_000 });
+    assert.equal(loadConfig({ GANTRY_LIMIT_TEAMS_PER_ORG: '7' }).limits.teamsPerOrg, 7);
+    for (const [name, value] of [
+      ['GANTRY_LIMIT_TEAMS_PER_ORG', '0'],
+      ['GANTRY_LIMIT_API_KEYS_PER_ORG', 'many'],
+      ['GANTRY_EVENTS_RETENTION_DAYS', '-1'],
+      ['GANTRY_LIMIT_WIDGETS_PER_ORG', '5'],
+    ]) {
+      assert.throws(
+        () => loadConfig({ [name]: value }),
+        (error: unknown) => error instanceof ConfigError && error.message.includes(name),
+        name,
+      );
+    }
+  });
+});
 
 for (const engine of testEngines()) {
   describe(`per-tenant limits (${engine})`, () => {
