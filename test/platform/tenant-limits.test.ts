@@ -277,13 +277,24 @@ for (const engine of testEngines()) {
           .execute()
       ).map((r) => r.title);
 
-    it('is scheduled hourly by the events module', async () => {
+    it('is scheduled hourly by the events module and runs in the job runner', async () => {
       const schedule = await server.database.db
         .selectFrom('job_schedules')
         .selectAll()
         .where('name', '=', 'events.prune')
         .executeTakeFirst();
       assert.ok(schedule, 'events.prune is scheduled');
+      // Its first tick ran through the job runner at start (awaited in before()).
+      const runs = await server.database.db
+        .selectFrom('jobs')
+        .select(['state', 'last_error'])
+        .where('kind', '=', 'events.prune')
+        .execute();
+      assert.deepEqual(
+        runs.map((run) => run.state),
+        ['done'],
+        JSON.stringify(runs),
+      );
     });
 
     it('deletes events past the retention period, then the oldest beyond the per-organization limit', async () => {
