@@ -24,6 +24,7 @@ import { registerOperations } from './platform/http/registrar.js';
 import { createSchemaCompiler } from './platform/http/schemas.js';
 import { jobsModule } from './platform/jobs/module.js';
 import { JobRunner } from './platform/jobs/runner.js';
+import { bindTenantLimits } from './platform/limits.js';
 import { createLogger, createRequestLogger } from './platform/log.js';
 import { Mailer } from './platform/mail/mailer.js';
 import { type Module, startModules } from './platform/module.js';
@@ -78,6 +79,7 @@ const AUTH_CACHE_CHANNEL = 'gantry_auth_cache';
 
 export async function createPlatform(deps: AppDeps): Promise<Platform> {
   const { config, database } = deps;
+  bindTenantLimits(database.db, config.limits);
   const contract = deps.contract ?? loadContract();
   // Every line that concerns a request carries its request_id through the `req` serializer.
   const log = createLogger(config, deps.logDestination) as FastifyBaseLogger;

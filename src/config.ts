@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseMasterKey } from './platform/crypto/sealing.js';
+import { MAX_LIMIT_VALUE, TENANT_LIMITS, type TenantLimitName, type TenantLimits } from './platform/limits.js';
 import { DEFAULT_OUTBOUND_POLICY, type OutboundPolicy, parseOutboundPolicy } from './platform/net/outbound.js';
 
 /** Typed, validated configuration. Built once from GANTRY_* variables; a bad value stops start-up. */
@@ -79,6 +80,14 @@ export interface Config {
     /** Free-form labels a worker registers with. */
     workerTags: string[];
   };
+  /** Per-tenant limits (GANTRY_LIMIT_*, platform/limits.ts) and how long events are kept. */
+  limits: TenantLimits;
+  events: {
+    /** Events older than this many days are deleted by the hourly `events.prune` job. */
+    retentionDays: number;
+    /** Beyond this many events, an organization's oldest are deleted by the same job. */
+    maxPerOrg: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -133,6 +142,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     'GANTRY_JOBS_POLL_MS',
     'GANTRY_WORKER_NAME',
     'GANTRY_WORKER_TAGS',
+    // Per-tenant limits and events retention.
+    ...Object.values(TENANT_LIMITS).map((limit) => limit.setting),
+    'GANTRY_LIMIT_EVENTS_PER_ORG',
+    'GANTRY_EVENTS_RETENTION_DAYS',
   ]);
   for (const name of Object.keys(env)) {
     if (name.startsWith('GANTRY_') && !known.has(name) && !name.startsWith('GANTRY_TEST_')) {
@@ -277,6 +290,16 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
       pollMs: integer('GANTRY_JOBS_POLL_MS', 2000, 20, 600_000),
       workerName,
       workerTags,
+    },
+    limits: Object.fromEntries(
+      Object.entries(TENANT_LIMITS).map(([name, limit]) => [
+        name,
+        integer(limit.setting, limit.fallback, 1, MAX_LIMIT_VALUE),
+      ]),
+    ) as Record<TenantLimitName, number>,
+    events: {
+      retentionDays: integer('GANTRY_EVENTS_RETENTION_DAYS', 400, 1, 100 * 365),
+      maxPerOrg: integer('GANTRY_LIMIT_EVENTS_PER_ORG', 1_000_000, 1, MAX_LIMIT_VALUE),
     },
     ...overrides,
   };

@@ -6,7 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { basename, dirname, join, relative } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import pg from 'pg';
+import { loadContract } from '../src/platform/http/contract.js';
 import { CREDENTIAL_TYPES, sampleRaw } from './helpers/credential-samples.js';
 import { addMember, createUser, sessionToken, type TestOrg, tenant } from './helpers/factories.js';
 import { type RequestOptions, startServer, type TestServer, testEngines } from './helpers/server.js';
@@ -317,6 +319,307 @@ for (const engine of testEngines()) {
       assert.ok(logLines.length >= 50, `${logLines.length} log lines`);
       assert.deepEqual(found(logged, [{ label: 'request', value: path('/leak-swift') }]), ['request']);
       assert.deepEqual(found(logged, [...secrets, ...masterKey]), []);
+    });
+  });
+}
+
+/**
+ * Every form in which a secret could slip out: as is, URL-encoded, and base64 (standard and URL-safe)
+ * at each of the three byte alignments it could have inside a longer encoded text (the first group,
+ * mixed with the bytes before it, is left out).
+ */
+function formsOf(label: string, value: string): Needle[] {
+  const forms: Needle[] = [{ label, value }];
+  const encoded = encodeURIComponent(value);
+  if (encoded !== value) forms.push({ label: `${label} (URL-encoded)`, value: encoded });
+  for (let shift = 0; shift < 3; shift++) {
+    const bytes = Buffer.concat([Buffer.alloc(shift), Buffer.from(value)]);
+    const whole = Math.floor(bytes.length / 3) * 4;
+    const base64 = bytes.toString('base64').slice(shift === 0 ? 0 : 4, whole);
+    forms.push({ label: `${label} (base64)`, value: base64 });
+    const urlSafe = base64.replace(/\+/g, '-').replace(/\//g, '_');
+    if (urlSafe !== base64) forms.push({ label: `${label} (base64url)`, value: urlSafe });
+  }
+  return forms;
+}
+
+/** A real SMTP server demanding a login, keeping the mails it receives. */
+async function startAuthenticatingSmtp(password: string) {
+  const { SMTPServer } = await import('smtp-server');
+  const received: string[] = [];
+  const smtp = new SMTPServer({
+    authOptional: false,
+    allowInsecureAuth: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onAuth(auth, _session, callback) {
+      if (auth.username === 'mailer' && auth.password === password) callback(null, { user: 'mailer' });
+      else callback(new Error('invalid login'));
+    },
+    onData(stream, _session, callback) {
+      let body = '';
+      stream.on('data', (chunk: Buffer) => {
+        body += chunk.toString('utf8');
+      });
+      stream.on('end', () => {
+        // Undo quoted-printable soft breaks and escapes, enough to read a token.
+        received.push(
+          body
+            .replace(/=\r?\n/g, '')
+            .replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(Number.parseInt(hex, 16))),
+        );
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    port: (smtp.server.address() as AddressInfo).port,
+    received,
+    close: () => new Promise<void>((resolve) => smtp.close(() => resolve())),
+  };
+}
+
+async function eventually<T>(probe: () => T | undefined, what: string): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const value = probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+for (const engine of testEngines()) {
+  /**
+   * The server's own secrets and the tokens it issues: the session token, an API key's token, the
+   * password-reset and invitation tokens, a password, the SMTP password and the token signing key. Each is
+   * used the way clients use it, in every carrier, in failing calls and in calls that end in a 500; then
+   * the logs, every error answer and the answer of every GET operation of the contract are searched for
+   * each, as is and encoded, and so is what the database keeps.
+   */
+  describe(`tokens and server secrets never leak (${engine})`, () => {
+    const hex = () => randomBytes(8).toString('hex');
+    // Characters that URL-encoding changes, so that the encoded forms are searched for too.
+    const signingKey = `gantry-signing-canary/${hex()}+${hex()}=`;
+    const smtpPassword = `smtp-canary/${hex()}+&=?`;
+    const newPassword = `password-canary/${hex()}!`;
+    const needles: Needle[] = [];
+    const secret = (label: string, value: string) => {
+      needles.push(...formsOf(label, value));
+      return value;
+    };
+    const logLines: string[] = [];
+    const answers: { call: string; status: number; text: string }[] = [];
+    let smtp: Awaited<ReturnType<typeof startAuthenticatingSmtp>>;
+    let server: TestServer;
+    let org: TestOrg;
+    let email: string;
+    let sessionTokenValue: string;
+    let apiKeyToken: string;
+    let invitationToken: string;
+
+    /** A call whose answer joins those searched (all of them: success, failure, 500). */
+    const call = async (method: string, url: string, options: RequestOptions = {}) => {
+      const res = await server.request(method, url, options);
+      answers.push({ call: `${method} ${url}`, status: res.status, text: res.text + JSON.stringify([...res.headers]) });
+      return res;
+    };
+    /** Sends `request`, then reads `pattern` out of the mail it made. */
+    const mailAfter = async (request: () => Promise<unknown>, pattern: RegExp, what: string) => {
+      const before = smtp.received.length;
+      await request();
+      return eventually(
+        () =>
+          smtp.received
+            .slice(before)
+            .map((m) => pattern.exec(m)?.[1])
+            .find(Boolean),
+        what,
+      );
+    };
+
+    before(async () => {
+      secret('signing key', signingKey);
+      secret('SMTP password', smtpPassword);
+      secret('password', newPassword);
+      smtp = await startAuthenticatingSmtp(smtpPassword);
+      const sink = new Writable({
+        write(chunk, _encoding, done) {
+          logLines.push(...chunk.toString().split('\n').filter(Boolean));
+          done();
+        },
+      });
+      server = await startServer(engine, {
+        env: {
+          GANTRY_LOG_LEVEL: 'debug',
+          GANTRY_JWT_SECRET: signingKey,
+          GANTRY_SMTP_URL: `smtp://mailer:${encodeURIComponent(smtpPassword)}@127.0.0.1:${smtp.port}`,
+        },
+        logDestination: sink,
+      });
+      const admin = await tenant(server);
+      org = admin.org;
+      email = admin.user.email;
+    });
+    after(async () => {
+      await server?.close();
+      await smtp?.close();
+    });
+
+    it('issues and uses every token: reset, login, API key, invitation', async () => {
+      // Password reset: the token comes by mail, and sets a new password.
+      const askReset = async () =>
+        assert.equal((await call('POST', '/user/reset_password', { body: { email } })).status, 204);
+      const resetToken = secret('reset token', await mailAfter(askReset, /Reset token: (\S+)/, 'the reset mail'));
+      const reset = await call('PUT', '/user/reset_password', { body: { token: resetToken, password: newPassword } });
+      assert.equal(reset.status, 204, reset.text);
+      // A used reset token, and a wrong one carrying the used one.
+      assert.equal(
+        (await call('PUT', '/user/reset_password', { body: { token: resetToken, password: newPassword } })).status,
+        401,
+      );
+      await call('PUT', '/user/reset_password', { body: { token: `${resetToken}x`, password: `${newPassword}x` } });
+
+      // Login with the new password; a wrong one carrying it.
+      const login = await server.request('POST', '/user/login', { body: { email, password: newPassword } });
+      assert.equal(login.status, 200, login.text);
+      sessionTokenValue = secret('session token', login.body.data.token);
+      // Positive control: the answer meant to carry the token does, and the search sees it.
+      assert.ok(found(login.text, needles).includes('session token'));
+      assert.equal(
+        (await call('POST', '/user/login', { body: { email, password: `${newPassword}-wrong` } })).status,
+        401,
+      );
+
+      // An API key: its token is shown once, in the creation answer (not searched).
+      const created = await server.request('POST', `/organizations/${org.canonical}/api_keys`, {
+        token: sessionTokenValue,
+        body: { name: 'leak probe', rules: [{ action: 'organization:**', effect: 'allow' }] },
+      });
+      assert.equal(created.status, 200, created.text);
+      apiKeyToken = secret('API key token', created.body.data.token);
+
+      // An invitation: the token comes by mail; its link is a GET with the token in the path.
+      const invite = async () => {
+        const invited = await call('POST', `/organizations/${org.canonical}/members`, {
+          token: sessionTokenValue,
+          body: { email: `invitee-${hex()}@example.com`, role_canonical: 'organization-member' },
+        });
+        assert.equal(invited.status, 200, invited.text);
+      };
+      invitationToken = secret('invitation token', await mailAfter(invite, /Your invitation token: (\S+)/, 'the mail'));
+      assert.equal((await call('GET', `/members/verify/${invitationToken}`)).status, 200);
+      assert.equal((await call('GET', `/api/members/verify/${invitationToken}`)).status, 200);
+      assert.equal((await call('GET', `/members/verify/${invitationToken}x`)).status, 404);
+    });
+
+    it('presents the tokens in every carrier, valid and tampered', async () => {
+      const orgPath = `/organizations/${org.canonical}`;
+      for (const presented of [sessionTokenValue, apiKeyToken]) {
+        for (const value of [presented, `${presented}x`]) {
+          await call('GET', orgPath, { token: value });
+          await call('GET', orgPath, { headers: { authorization: `Api-Key ${value}` } });
+          await call('GET', orgPath, { headers: { 'x-api-key': value } });
+          await call('GET', `${orgPath}?api_key=${encodeURIComponent(value)}`);
+          await call('GET', `${orgPath}?access_token=${encodeURIComponent(value)}`);
+          // Unknown parameters are refused, naming the parameter: never its value.
+          await call('GET', `${orgPath}?note=${encodeURIComponent(value)}`, { token: sessionTokenValue });
+          await call('POST', `${orgPath}/teams`, { token: value, body: { name: value, roles_canonical: [value] } });
+        }
+      }
+      // The session token in a Basic header (base64), as some clients send it.
+      const basic = Buffer.from(`user:${sessionTokenValue}`).toString('base64');
+      assert.equal((await call('GET', orgPath, { headers: { authorization: `Basic ${basic}` } })).status, 401);
+      assert.ok(answers.some((a) => a.status === 200 && a.call === `GET ${orgPath}`));
+    });
+
+    it('an internal error with the secrets in scope answers a bare 500 and logs none of them', async () => {
+      const db = server.database.db;
+      const rename = (from: string, to: string) =>
+        sql`alter table ${sql.table(from)} rename to ${sql.table(to)}`.execute(db);
+      const askReset = async () =>
+        assert.equal((await call('POST', '/user/reset_password', { body: { email } })).status, 204);
+      const pending = secret('second reset token', await mailAfter(askReset, /Reset token: (\S+)/, 'the reset mail'));
+      await rename('user_tokens', 'user_tokens_away');
+      await rename('teams', 'teams_away');
+      try {
+        const broken = await call('PUT', '/user/reset_password', { body: { token: pending, password: newPassword } });
+        assert.equal(broken.status, 500, broken.text);
+        assert.equal(broken.body.errors[0].code, 'InternalError');
+        const teams = await call('GET', `/organizations/${org.canonical}/teams?api_key=${apiKeyToken}`, {
+          headers: { 'x-api-key': apiKeyToken },
+        });
+        assert.equal(teams.status, 500, teams.text);
+      } finally {
+        await rename('user_tokens_away', 'user_tokens');
+        await rename('teams_away', 'teams');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      // Positive control: the failures were logged, with what went wrong.
+      assert.ok(
+        logLines.some((line) => line.includes('user_tokens') && /"level":50/.test(line)),
+        'the 500 is logged',
+      );
+    });
+
+    it('a failing mail server (a dependency) is logged without its password', async () => {
+      await smtp.close();
+      assert.equal((await call('POST', '/user/reset_password', { body: { email } })).status, 204);
+      // The mail goes after the commit; its failure is logged.
+      await eventually(
+        () => (logLines.some((line) => /mail/i.test(line) && /"level":(40|50)/.test(line)) ? true : undefined),
+        'the mail failure in the log',
+      );
+    });
+
+    it('the answer of every GET operation of the contract holds none of them', async () => {
+      const contract = loadContract();
+      let exercised = 0;
+      for (const op of contract.operations) {
+        if (op.method !== 'GET') continue;
+        const url = op.path.replace(/\{([^}]+)\}/g, (_, name: string) =>
+          name === 'organization_canonical' ? org.canonical : name.endsWith('_id') ? '1' : 'probe',
+        );
+        for (const token of [sessionTokenValue, apiKeyToken]) await call('GET', url, { token });
+        exercised++;
+      }
+      assert.ok(exercised > 100, `${exercised} GET operations`);
+      const statuses = answers.slice(-2 * exercised).map((a) => a.status);
+      // Probed with made-up ids, a GET may answer 404 or 501; never 500 (that path is searched above).
+      assert.deepEqual(
+        answers
+          .slice(-2 * exercised)
+          .filter((a) => a.status >= 500 && a.status !== 501)
+          .map((a) => a.call),
+        [],
+      );
+      assert.ok(
+        statuses.filter((s) => s === 200).length > 20,
+        `${statuses.filter((s) => s === 200).length} answered 200`,
+      );
+    });
+
+    it('logs, error answers, GET answers and the database hold no secret in any form', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Positive control for the encoded forms: each is found inside a longer encoded text.
+      for (const shift of ['', 'a', 'ab']) {
+        const text = `${Buffer.from(`${shift}${smtpPassword}!`).toString('base64')} ${encodeURIComponent(smtpPassword)}`;
+        assert.deepEqual(
+          [...new Set(found(text, needles))].sort(),
+          ['SMTP password (URL-encoded)', 'SMTP password (base64)'],
+          `shift ${shift.length}`,
+        );
+      }
+      const logged = logLines.join('\n');
+      assert.ok(logLines.length > 100, `${logLines.length} log lines`);
+      assert.ok(logged.includes('/user/reset_password') && logged.includes('/members/verify/'), 'calls were logged');
+      assert.deepEqual([...new Set(found(logged, needles))], [], 'in the logs');
+      const inAnswers = answers.flatMap(({ call: what, status, text }) =>
+        found(text, needles).map((label) => `${label} in ${status} ${what.slice(0, 80)}`),
+      );
+      assert.ok(answers.length > 250, `${answers.length} answers searched`);
+      assert.deepEqual(inAnswers, []);
+      assert.deepEqual(await storageHits(server, needles), [], 'in the database');
     });
   });
 }

@@ -8,6 +8,7 @@ import { flag, nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { conflict, forbidden, notFound, unprocessable } from '../../platform/errors.js';
 import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
+import { demandWithinLimit, orgScope } from '../../platform/limits.js';
 import { NOTHING } from '../members/listing.js';
 import { findAcceptedMemberByUsername } from '../members/repo.js';
 import { visibleOwnedIds } from '../organizations/owners.js';
@@ -214,6 +215,7 @@ export async function issueApiKey(
   const rules = validateKeyRules(access.organization.canonical, body.rules);
   ensureCoveredBy(access.rules, rules);
   const owner = body.owner ? await ownerId(db, access, body.owner) : access.actor.userId;
+  await demandWithinLimit(db, 'apiKeysPerOrg', orgScope(access));
   const created = await createApiKey(db, {
     organizationId: access.organization.id,
     name: body.name,

@@ -5,6 +5,7 @@ import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
+import { demandWithinLimit, orgScope } from '../../platform/limits.js';
 import { canSeeAll, NOTHING } from '../members/listing.js';
 import { ownerAfterUpdate, ownerInBody } from '../members/owners.js';
 import { visibleOwnedIds } from '../organizations/owners.js';
@@ -81,6 +82,7 @@ export async function createCredential(
   const orgId = access.organization.id;
   const { name, canonical, path, fields, keys } = checkedInput(input);
   await demandFree(db, access, canonical, path);
+  await demandWithinLimit(db, 'credentialsPerOrg', orgScope(access));
   // Omitted owner: the creator (for an API key, the key's owner, which may be nobody).
   const ownerId = input.owner !== undefined ? await ownerInBody(db, access, input.owner) : access.actor.userId;
   const now = nowSeconds();

@@ -1,5 +1,6 @@
 import type { HandlerContext, Module } from '../../platform/http/operation.js';
 import type { ModuleDeps } from '../deps.js';
+import { eventRetentionJobs } from './retention.js';
 import { eventTags, listEvents, type NewEventBody, recordEvent } from './service.js';
 
 interface EventsQuery {
@@ -13,10 +14,14 @@ interface EventsQuery {
 
 type Ctx<Q = Record<string, unknown>, B = unknown> = HandlerContext<{ organization_canonical: string }, Q, B>;
 
-/** Organization events: what clients send, and the audit trail every mutation leaves. */
-export function eventsModule(_deps: ModuleDeps): Module {
+/**
+ * Organization events: what clients send, and the audit trail every mutation leaves; pruned hourly
+ * by age and by count per organization (GANTRY_EVENTS_RETENTION_DAYS, GANTRY_LIMIT_EVENTS_PER_ORG).
+ */
+export function eventsModule(deps: ModuleDeps): Module {
   return {
     name: 'events',
+    ...eventRetentionJobs(deps.config.events),
     operations: {
       getEvents: {
         permission: { action: 'organization:event:read' },

@@ -16,6 +16,7 @@ export function backendQuery(db: DbHandle, organizationId: number) {
       'external_backends.environment_canonical',
       'external_backends.component_canonical',
       'external_backends.configuration',
+      'external_backends.token_version',
       'external_backends.created_at',
       'external_backends.updated_at',
       'credentials.canonical as credential_canonical',

@@ -64,12 +64,19 @@ export function externalBackendsModule(deps: ModuleDeps): Module {
     },
     updateExternalBackend: {
       permission: onBackend('organization:external_backend:update'),
+      // An extension: `?rotate_token=true` issues a new machine token and retires the old one.
+      extraQuery: { rotate_token: { type: 'boolean' } },
       audit: (ctx) => ({
         action: 'organization:external_backend:update',
         target: target(ctx.params.external_backend_id),
       }),
       handler: async (ctx: Ctx<BackendInput>) =>
-        present(await updateBackend(ctx.db, ctx.access!, await requireBackend(ctx), ctx.body, config.outbound), ctx),
+        present(
+          await updateBackend(ctx.db, ctx.access!, await requireBackend(ctx), ctx.body, config.outbound, {
+            rotateToken: ctx.query.rotate_token === true,
+          }),
+          ctx,
+        ),
     },
     deleteExternalBackend: {
       permission: onBackend('organization:external_backend:delete'),

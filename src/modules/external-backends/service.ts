@@ -3,6 +3,7 @@ import { flag, nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import { fetchPage, type Page, type Paging } from '../../platform/http/paging.js';
+import { demandWithinLimit, orgScope } from '../../platform/limits.js';
 import { type OutboundPolicy, outboundUrlProblem } from '../../platform/net/outbound.js';
 import { type Configuration, ENGINES, type EngineSpec, type Purpose } from './engines.js';
 import { type BackendRow, backendQuery, backendWithScope, findBackend, type Scope } from './repo.js';
@@ -23,6 +24,8 @@ export interface BackendQuery {
   environment_canonical?: string;
   component_canonical?: string;
   external_backend_default?: boolean;
+  /** On updateExternalBackend only (an extension): issue a new machine token, retiring the old one. */
+  rotate_token?: boolean;
 }
 
 export const backendNotFound = (id: number) => notFound(`external backend ${id}`);
@@ -177,6 +180,7 @@ export async function createBackend(
   outbound: OutboundPolicy,
 ): Promise<BackendRow> {
   const checked = await check(db, access, input, outbound);
+  await demandWithinLimit(db, 'externalBackendsPerOrg', orgScope(access));
   await claimScope(db, access, input, checked);
   const now = nowSeconds();
   const { id } = await db
@@ -194,12 +198,17 @@ export async function updateBackend(
   current: BackendRow,
   input: BackendInput,
   outbound: OutboundPolicy,
+  options: { rotateToken?: boolean } = {},
 ): Promise<BackendRow> {
   const checked = await check(db, access, input, outbound);
   await claimScope(db, access, input, checked, current.id);
   await db
     .updateTable('external_backends')
-    .set({ ...columns(input, checked), updated_at: nowSeconds() })
+    .set((eb) => ({
+      ...columns(input, checked),
+      ...(options.rotateToken ? { token_version: eb('token_version', '+', 1) } : {}),
+      updated_at: nowSeconds(),
+    }))
     .where('id', '=', current.id)
     .execute();
   return (await findBackend(db, access.organization.id, current.id))!;

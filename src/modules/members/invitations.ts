@@ -3,6 +3,7 @@ import { randomToken, sha256 } from '../../platform/crypto/hashing.js';
 import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { conflict, notFound } from '../../platform/errors.js';
+import { demandWithinLimit, orgScope } from '../../platform/limits.js';
 import type { Mail } from '../../platform/mail/mailer.js';
 import type { MemberOrgView } from './present.js';
 import { findMembershipByEmail, findMembershipRow, findRolesByCanonical, type RoleWithRules } from './repo.js';
@@ -41,6 +42,7 @@ export async function inviteMember(
       `email: '${email}' already has a pending invitation (member ${existing.id}); resend it with PUT /organizations/${org.canonical}/members/${existing.id}/resend`,
     );
   }
+  await demandWithinLimit(db, ['membersPerOrg', 'pendingInvitationsPerOrg'], orgScope(access));
   // A declined invitation is finished: inviting the address again starts a new one.
   if (existing) await db.deleteFrom('memberships').where('id', '=', existing.id).execute();
 

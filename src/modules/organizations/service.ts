@@ -8,6 +8,7 @@ import { conflict, forbidden, notFound, unprocessable } from '../../platform/err
 import type { Actor } from '../../platform/http/auth.js';
 import type { OrderBy } from '../../platform/http/ordering.js';
 import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
+import { demandWithinLimit, orgScope } from '../../platform/limits.js';
 import { insertBuiltinVault } from '../credentials/builtin.js';
 import { insertAcceptedMember } from '../members/repo.js';
 import { rulesOf } from '../roles/repo.js';
@@ -122,6 +123,7 @@ export async function createRootOrganization(db: DbHandle, actor: Actor, input: 
     throw forbidden('only users can create organizations; an API key acts inside its own organization only');
   }
   const canonical = await claimCanonical(db, input);
+  await demandWithinLimit(db, 'organizationsPerUser', { id: actor.userId, label: `user '${actor.username}'` });
   const org = await createOrganization(db, { canonical, name: input.name, parentId: null, adminUserId: actor.userId });
   return (await repo.findOrgByCanonical(db, org.canonical)) as repo.OrgRow;
 }
@@ -137,6 +139,7 @@ export async function createChildOrganization(db: DbHandle, parent: Access, inpu
     );
   }
   const canonical = await claimCanonical(db, input);
+  await demandWithinLimit(db, 'childrenPerOrg', orgScope(parent));
   const org = await createOrganization(db, {
     canonical,
     name: input.name,

@@ -5,6 +5,7 @@ import { isSet } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { conflict, forbidden, notFound, unprocessable } from '../../platform/errors.js';
 import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
+import { demandWithinLimit, orgScope } from '../../platform/limits.js';
 import { emptyPage, permittedCanonicals } from '../organizations/visibility.js';
 import * as repo from './repo.js';
 import { type RuleInput, validateRules } from './rules.js';
@@ -67,6 +68,7 @@ export async function createRole(
   const rules = validateRules(input.rules, org.canonical);
   checkGrantable(access, rules);
   const canonical = input.canonical ?? canonicalFromName(input.name);
+  await demandWithinLimit(db, 'rolesPerOrg', orgScope(access));
   if (await repo.findRole(db, org.id, canonical)) {
     throw conflict(`a role with canonical '${canonical}' already exists in organization '${org.canonical}'`);
   }

@@ -5,6 +5,7 @@ import type { DbHandle } from '../../platform/db/database.js';
 import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import { type OrderBy, sortableFields } from '../../platform/http/ordering.js';
 import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
+import { demandWithinLimit, orgScope } from '../../platform/limits.js';
 import { applyOrder, canSeeAll, containsText, NOTHING } from '../members/listing.js';
 import { ownerAfterUpdate, ownerInBody } from '../members/owners.js';
 import { findRolesByCanonical, type RoleWithRules } from '../members/repo.js';
@@ -116,6 +117,7 @@ export async function createTeam(db: DbHandle, access: Access, input: TeamInput)
   // Omitted owner: the creator (for an API key, the key's owner, which may be nobody).
   const ownerId = input.owner !== undefined ? await ownerInBody(db, access, input.owner) : access.actor.userId;
   await demandFreeCanonical(db, access, canonical);
+  await demandWithinLimit(db, 'teamsPerOrg', orgScope(access));
   const now = nowSeconds();
   const team = await db
     .insertInto('teams')

@@ -69,20 +69,35 @@ export class JwtSigner {
     return `${body}.${this.mac(body)}`;
   }
 
-  /** The claims of a valid, unexpired token of ours; undefined for anything else. */
+  /** The claims of a valid, unexpired session token of ours; undefined for anything else. */
   verify(token: string): SessionClaims | undefined {
+    return this.verifyFor(token, AUDIENCE) as SessionClaims | undefined;
+  }
+
+  /**
+   * The claims of a valid, unexpired machine token of ours for `audience`; undefined for anything
+   * else. Whether the entity it names still accepts it is for its module to say.
+   */
+  verifyMachineToken(token: string, audience: string): Record<string, unknown> | undefined {
+    if (audience === AUDIENCE) return undefined;
+    return this.verifyFor(token, audience);
+  }
+
+  private verifyFor(token: string, audience: string): Record<string, unknown> | undefined {
     const parts = token.split('.');
     if (parts.length !== 3 || parts[0] !== HEADER) return undefined;
     if (!safeEqual(this.mac(`${parts[0]}.${parts[1]}`), parts[2])) return undefined;
-    let claims: SessionClaims;
+    let claims: Record<string, unknown>;
     try {
-      claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as SessionClaims;
+      claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as Record<string, unknown>;
     } catch {
       return undefined;
     }
+    if (claims === null || typeof claims !== 'object') return undefined;
     const now = Math.floor(Date.now() / 1000);
-    if (claims.iss !== ISSUER || claims.aud !== AUDIENCE) return undefined;
-    if (typeof claims.exp !== 'number' || claims.exp <= now || (claims.nbf ?? 0) > now + 5) return undefined;
+    if (claims.iss !== ISSUER || claims.aud !== audience) return undefined;
+    const nbf = typeof claims.nbf === 'number' ? claims.nbf : 0;
+    if (typeof claims.exp !== 'number' || claims.exp <= now || nbf > now + 5) return undefined;
     return claims;
   }
 

@@ -244,6 +244,8 @@ export interface ExternalBackendsTable {
   component_canonical: string | null;
   /** The engine configuration as JSON (never secrets: those live in the credential). */
   configuration: string;
+  /** Generation of the machine token: only tokens of the current one are accepted (rotation bumps it). */
+  token_version: Generated<number>;
   created_at: number;
   updated_at: number;
 }
