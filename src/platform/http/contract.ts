@@ -64,19 +64,20 @@ const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as Jso
 export function loadContract(path = CONTRACT_PATH, extensionsPath: string | null = EXTENSIONS_PATH): Contract {
   const standard = path === CONTRACT_PATH && extensionsPath === EXTENSIONS_PATH;
   if (cached && standard) return cached;
-  const document = applyErrata(readJson(path));
-  const contract = extensionsPath ? withExtensions(document, readJson(extensionsPath)) : indexContract(document);
+  const base = indexContract(applyErrata(readJson(path)));
+  const contract = extensionsPath ? withExtensions(base, readJson(extensionsPath)) : base;
   if (standard) cached = contract;
   return contract;
 }
 
 /**
- * The contract document with an extension document merged in (tests add test-only operations this
- * way). The contract document is not modified.
+ * A contract with an extension document merged in (tests add test-only operations this way); the
+ * given contract is not modified.
  */
-export function withExtensions(contract: JsonSchema, extensions: JsonSchema): Contract {
-  const merged = mergeExtensions(contract, extensions);
-  return indexContract(merged.document, merged.operationIds);
+export function withExtensions(contract: Contract, extensions: JsonSchema): Contract {
+  const merged = mergeExtensions(contract.document, extensions);
+  const known = contract.operations.filter((op) => op.extension).map((op) => op.operationId);
+  return indexContract(merged.document, new Set([...known, ...merged.operationIds]));
 }
 
 const METHODS = ['get', 'post', 'put', 'delete', 'patch'] as const;

@@ -89,6 +89,8 @@ export async function sendStream(
     'cache-control': 'no-cache',
     // Proxies that buffer responses (nginx) would hold the events back.
     'x-accel-buffering': 'no',
+    // The connection ends with the stream: nothing waits on it for reuse at shutdown.
+    connection: 'close',
   });
   res.flushHeaders();
 
@@ -104,8 +106,9 @@ export async function sendStream(
     abort();
     // A generator suspended on its own await finishes its `return` later: never wait for it here.
     iterator.return?.()?.catch(() => {});
-    if (reason === 'overflow' || reason === 'stall' || reason === 'error') res.destroy();
-    else if (!res.writableEnded) res.end();
+    // Only a stream that ends normally ends its response; a client gone or too slow loses the socket.
+    if (reason === 'done' || reason === 'shutdown') res.end();
+    else res.destroy();
     release?.();
   };
   const forget = hub.add({ end, shutdownGraceMs: limits.shutdownGraceMs });
