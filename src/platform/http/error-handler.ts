@@ -69,7 +69,7 @@ export function installErrorHandling(app: FastifyInstance, log: FastifyBaseLogge
     const known = fastifyError.code ? FASTIFY_ERRORS[fastifyError.code] : undefined;
     if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       const limit = request.routeOptions.bodyLimit;
-      const message = `body: the request body is larger than this operation accepts (${describeBytes(limit)})`;
+      const message = `body: the request body is too large: this operation accepts at most ${describeBytes(limit)}`;
       return sendError(reply, 413, 'PayloadTooLarge', message, [`limit: ${limit} bytes`]);
     }
     if (known) {

@@ -19,14 +19,14 @@ export interface HandlerContext<P = Record<string, any>, Q = Record<string, any>
    */
   body: B;
   /** The body's bytes exactly as received, for operations declared `rawBody: true` (checksums). */
-  rawBody: Buffer | undefined;
+  rawBody?: Buffer;
   /** Streaming operations: the `Last-Event-ID` a reconnecting client sent, to resume after it. */
-  lastEventId: string | undefined;
+  lastEventId?: string;
   /**
    * Streaming operations: aborted when the stream ends (client gone, too slow, shutdown), so a source
    * waiting for events (a notification channel) lets go of what it holds.
    */
-  signal: AbortSignal | undefined;
+  signal?: AbortSignal;
   /** The root handle, or the open transaction for operations declared `tx: true`. */
   db: DbHandle;
   /** The caller; undefined only on public operations called without a token. */
