@@ -111,7 +111,10 @@ describe('logout (POST /user/logout) revokes the session', () => {
       let first: TestServer;
       let second: TestServer;
       before(async () => {
-        first = await startServer('postgres');
+        // Replicas share the signing secret, as operators must configure them.
+        first = await startServer('postgres', {
+          env: { GANTRY_JWT_SECRET: 'a-shared-test-secret-of-32-characters!!' },
+        });
         second = await startServer('postgres', { shareDatabaseWith: first });
       });
       after(async () => {
