@@ -58,6 +58,9 @@ describe('event streams (respond: stream)', () => {
     );
     assert.match(text, /^id: 0\nevent: n\ndata: \{"i":0,"padding":"x"\}\n\n/);
     assert.equal(streamProbe.finished, 1);
+    const head = await fetch(`${server.url}/test/events?forever=true`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.match(head.headers.get('content-type') ?? '', /^text\/event-stream/);
   });
 
   it('resumes after Last-Event-ID, and validates its input like any operation', async () => {

@@ -262,6 +262,12 @@ function buildHandler(
     if (streaming && aborter && deps.streams) {
       // The permission was checked above; no transaction is open (streams cannot declare one).
       const source = result as AsyncIterable<StreamEvent>;
+      if (request.method === 'HEAD') {
+        // Headers only: the source is released before it produced anything.
+        aborter.abort();
+        await source[Symbol.asyncIterator]().return?.();
+        return reply.code(200).type('text/event-stream; charset=utf-8').send();
+      }
       await sendStream(reply, source, spec.stream ?? {}, deps.streams, () => aborter.abort(), deps.log);
       return reply;
     }
