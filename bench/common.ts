@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../src/app.js';
+import { type AppDeps, buildApp } from '../src/app.js';
 import { type Config, loadConfig } from '../src/config.js';
 import { createOrganization } from '../src/modules/organizations/service.js';
 import { insertUser } from '../src/modules/users/repo.js';
@@ -89,7 +89,11 @@ export interface BenchStack {
  * Starts the stack every in-process benchmark measures. Log lines go to a file in the temporary
  * directory: they cost what they cost without mixing with the results.
  */
-export async function startBenchStack(name: string, logLevel: string): Promise<BenchStack> {
+export async function startBenchStack(
+  name: string,
+  logLevel: string,
+  extra: Pick<AppDeps, 'contract' | 'extraModules'> = {},
+): Promise<BenchStack> {
   const tmp = mkdtempSync(join(tmpdir(), `gantry-bench-${name}-`));
   let bare: Server | undefined;
   let app: FastifyInstance | undefined;
@@ -114,7 +118,7 @@ export async function startBenchStack(name: string, logLevel: string): Promise<B
     const stdoutFd = stdout.fd;
     stdout.fd = logFd;
     try {
-      app = await buildApp({ config, database });
+      app = await buildApp({ config, database, ...extra });
     } finally {
       stdout.fd = stdoutFd;
     }

@@ -5,6 +5,11 @@
 // `servers` arrays are stripped from both documents before comparing.
 // Object key order is part of the comparison.
 //
+// openapi/extensions.json (routes of this server beyond the contract) is exempt
+// from the comparison; it is checked instead for collisions with the contract
+// (operationIds, method + path, schema names) and for its tag, by the same
+// function the server runs at start (src/platform/http/extensions.ts).
+//
 // Usage: node scripts/check-contract.mjs
 // Env:   GANTRY_REFERENCE_CONTRACT=/path/to/reference/openapi.json (optional)
 import { existsSync, readFileSync } from 'node:fs';
@@ -13,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const oursPath = resolve(repoRoot, 'openapi/openapi.json');
+const extensionsPath = resolve(repoRoot, 'openapi/extensions.json');
 const refPath = process.env.GANTRY_REFERENCE_CONTRACT
   ? resolve(process.env.GANTRY_REFERENCE_CONTRACT)
   : resolve(repoRoot, '../shared/reference/api/openapi.json');
@@ -130,7 +136,24 @@ for (const { path, method, op } of ops) {
   }
 }
 
-// 2. Shape comparison with the reference, when available.
+// 2. Extensions: beside the contract, never over it.
+if (existsSync(extensionsPath)) {
+  const { tsImport } = await import('tsx/esm/api');
+  const { extensionProblems, operationsOfDocument } = await tsImport(
+    '../src/platform/http/extensions.ts',
+    import.meta.url,
+  );
+  const extensions = load(extensionsPath);
+  const problems = extensionProblems(ours, extensions);
+  for (const problem of problems) console.error(`contract: openapi/extensions.json: ${problem}`);
+  if (problems.length > 0) failed = true;
+  else
+    console.log(
+      `contract: ${operationsOfDocument(extensions).length} extension operations, no collision with the contract`,
+    );
+}
+
+// 3. Shape comparison with the reference, when available.
 if (!existsSync(refPath)) {
   console.log(
     `contract: reference not found at ${refPath}; shape comparison skipped (${ops.length} operations checked for unique operationIds)`,

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Writable } from 'node:stream';
-import formBody from '@fastify/formbody';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import { createModules } from './modules/index.js';
@@ -15,6 +14,7 @@ import type { DatabaseHandle } from './platform/db/database.js';
 import { type Notifications, openNotifications } from './platform/db/notifications.js';
 import { writeAudit } from './platform/events/audit.js';
 import { Authenticator } from './platform/http/auth.js';
+import { installBodyParsers } from './platform/http/bodies.js';
 import { type Contract, loadContract } from './platform/http/contract.js';
 import { installDocs } from './platform/http/docs.js';
 import { frameworkError, installErrorHandling } from './platform/http/error-handler.js';
@@ -22,6 +22,7 @@ import { installHealth } from './platform/http/health.js';
 import { installMetrics } from './platform/http/metrics.js';
 import { registerOperations } from './platform/http/registrar.js';
 import { createSchemaCompiler } from './platform/http/schemas.js';
+import { StreamHub } from './platform/http/stream.js';
 import { jobsModule } from './platform/jobs/module.js';
 import { JobRunner } from './platform/jobs/runner.js';
 import { bindTenantLimits } from './platform/limits.js';
@@ -73,7 +74,6 @@ export interface Platform {
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
-const JSON_LIKE = /^application\/[\w.+-]*\+json$/;
 /** The channel on which a replica tells the others (and itself) that identity data changed. */
 const AUTH_CACHE_CHANNEL = 'gantry_auth_cache';
 
@@ -244,23 +244,15 @@ export async function buildHttp(platform: Platform, modules: Module[]): Promise<
     done();
   });
 
-  // Only JSON and form bodies are accepted; anything else is a 415.
-  app.removeContentTypeParser('text/plain');
-  // Cycloid clients send their vendor JSON type; any `+json` type is parsed as JSON. Many clients also
-  // send a JSON content type on bodiless calls (DELETE, GET): an empty body is no body, and the
-  // operation then decides whether it needed one.
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  const parseJsonOrNothing: Parameters<typeof app.addContentTypeParser<string>>[2] = (request, body, done) => {
-    if (body.trim() === '') return done(null, undefined);
-    return parseJson(request, body, done);
-  };
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonOrNothing);
-  app.addContentTypeParser(JSON_LIKE, { parseAs: 'string' }, parseJsonOrNothing);
-  await app.register(formBody, { bodyLimit: config.bodyLimit });
+  // JSON and form bodies everywhere, binary types where an operation declares them; anything else is a 415.
+  await installBodyParsers(app, config.bodyLimit);
 
   installHealth(app, database.db);
-  installDocs(app);
+  installDocs(app, contract);
+
+  // Event streams end at shutdown, after their grace period; new requests get a 503 meanwhile.
+  const streams = new StreamHub();
+  app.addHook('preClose', () => streams.closeAll());
 
   // Identity and access read between writes that can change them (Module.accessWrites) are cached;
   // such a write clears this replica's cache at once and tells the others. While the channel is down
@@ -289,6 +281,7 @@ export async function buildHttp(platform: Platform, modules: Module[]): Promise<
     authorizer: createAuthorizer(cache),
     audit: writeAudit,
     log,
+    streams,
     onAccessWrite: () => {
       cache.clear();
       publishWrite();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
-import { buildApp } from '../../src/app.js';
+import { type AppDeps, buildApp } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { type DatabaseHandle, type Engine, openDatabase } from '../../src/platform/db/database.js';
 import { migrateToLatest } from '../../src/platform/db/migrate.js';
@@ -73,7 +73,13 @@ export async function freshDatabaseUrl(
 /** Starts the real app on a random port against a fresh database. One per test file, not per test. */
 export async function startServer(
   engine: Engine,
-  options: { env?: Record<string, string>; logDestination?: Writable; shareDatabaseWith?: TestServer } = {},
+  options: {
+    env?: Record<string, string>;
+    logDestination?: Writable;
+    shareDatabaseWith?: TestServer;
+    /** Test-only operations: a contract with extensions added, and the modules implementing them. */
+    app?: Pick<AppDeps, 'contract' | 'extraModules'>;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gantry-test-'));
   // A second replica on the same database: same URL and signing secret, and the first server drops it.
@@ -102,7 +108,7 @@ export async function startServer(
   });
   const database = openDatabase(config.databaseUrl);
   await migrateToLatest(database.db);
-  const app = await buildApp({ config, database, logDestination: options.logDestination });
+  const app = await buildApp({ config, database, logDestination: options.logDestination, ...options.app });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

@@ -46,19 +46,31 @@ export async function openSession(
   user: UserRow,
   organizationCanonical?: string,
   authTime = Math.floor(Date.now() / 1000),
+  sessionId?: string,
 ): Promise<UserSession> {
   // A refreshed session never outlives the login it comes from by more than the maximum age.
   const left = authTime + env.config.sessionMaxAgeSeconds - Math.floor(Date.now() / 1000);
   const ttl = Math.min(env.config.sessionTtlSeconds, left);
   if (!organizationCanonical) {
-    return { token: issueSessionToken(env.signer, ttl, user, undefined, authTime), owns: [], permissions: {} };
+    return {
+      token: issueSessionToken(env.signer, ttl, user, undefined, authTime, sessionId),
+      owns: [],
+      permissions: {},
+    };
   }
   const chain = await organizationChain(db, organizationCanonical);
   const rules = chain ? await effectiveRules(db, userActor(user), chain) : undefined;
   if (!chain || !rules) throw notFound(`organization '${organizationCanonical}'`);
   const org = chain[0];
   return {
-    token: issueSessionToken(env.signer, ttl, user, { id: org.id, canonical: org.canonical, name: org.name }, authTime),
+    token: issueSessionToken(
+      env.signer,
+      ttl,
+      user,
+      { id: org.id, canonical: org.canonical, name: org.name },
+      authTime,
+      sessionId,
+    ),
     owns: await ownedEntityPaths(db, user.id, org),
     permissions: presentPermissions(rules),
   };
@@ -184,13 +196,13 @@ export async function refreshSession(
           .where('id', '=', actor.organizationId)
           .executeTakeFirst()
       : undefined;
-    return openSession(env, env.db, user, current?.canonical, authTime);
+    return openSession(env, env.db, user, current?.canonical, authTime, actor?.sessionId);
   }
-  const session = await openSession(env, env.db, user, parent, authTime);
+  const session = await openSession(env, env.db, user, parent, authTime, actor?.sessionId);
   if (!child) return session;
   const chain = await organizationChain(env.db, child);
   if (!chain?.slice(1).some((o) => o.canonical === parent)) {
     throw notFound(`organization '${child}' under '${parent}'`);
   }
-  return openSession(env, env.db, user, child, authTime);
+  return openSession(env, env.db, user, child, authTime, actor?.sessionId);
 }

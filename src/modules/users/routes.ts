@@ -7,6 +7,7 @@ import type { Module } from '../../platform/module.js';
 import type { ModuleDeps } from '../deps.js';
 import type { CallInfo, UsersEnv } from './context.js';
 import { confirmLogin, login, refreshSession, sessionUser } from './login.js';
+import { logout, pruneRevoked, pruneRevokedJob } from './logout.js';
 import { presentAccount } from './present.js';
 import {
   deleteAccount,
@@ -63,6 +64,8 @@ export function usersModule(deps: ModuleDeps): Module {
     name: 'users',
     accessWrites: 'all',
     tokenResolvers: [sessionTokenResolver(env.db, deps.signer, deps.config.sessionMaxAgeSeconds)],
+    jobs: [pruneRevokedJob],
+    schedules: [{ kind: pruneRevoked, every: '1h' }],
     operations: {
       signUp: { handler: (ctx) => signUp(env, ctx.body, call(ctx)) },
       emailVerificationResend: { handler: (ctx) => resendVerification(env, ctx.body.email, call(ctx)) },
@@ -74,6 +77,8 @@ export function usersModule(deps: ModuleDeps): Module {
         handler: (ctx) => login(env, { ...ctx.body, invitation_token: ctx.query.invitation_token }, call(ctx)),
       },
       refreshToken: { handler: (ctx) => refreshSession(env, ctx.actor, ctx.query) },
+      // Extension (openapi/extensions.json).
+      logout: { handler: (ctx) => logout(ctx.db, deps.config, ctx.actor, ctx.body?.all === true) },
       getUserAccount: { handler: async (ctx) => presentAccount(await user(ctx)) },
       updateUserAccount: { handler: async (ctx) => updateAccount(env, await user(ctx), ctx.body, call(ctx)) },
       deleteUserAccount: { handler: async (ctx) => deleteAccount(env, await user(ctx), call(ctx)) },

@@ -10,6 +10,8 @@ export interface SessionClaims {
   nbf: number;
   exp: number;
   jti: string;
+  /** The session: the jti of its login's first token, carried by refreshes (a logout revokes it). */
+  sid?: string;
   /** The user's token_version when issued; a bump invalidates the token. */
   ver: number;
   /** Organization the session was opened into, if any. */

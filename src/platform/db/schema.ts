@@ -9,6 +9,7 @@ export interface Database {
   instance_settings: InstanceSettingsTable;
   users: UsersTable;
   user_tokens: UserTokensTable;
+  revoked_sessions: RevokedSessionsTable;
   organizations: OrganizationsTable;
   roles: RolesTable;
   role_rules: RoleRulesTable;
@@ -74,6 +75,14 @@ export interface UserTokensTable {
   expires_at: number;
   used_at: number | null;
   created_at: number;
+}
+
+/** Sessions ended by a logout (the `sid` claim of their tokens), kept until they would have expired. */
+export interface RevokedSessionsTable {
+  session_id: string;
+  user_id: number;
+  expires_at: number;
+  revoked_at: number;
 }
 
 export interface OrganizationsTable {

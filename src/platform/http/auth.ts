@@ -17,6 +17,8 @@ export interface Actor {
   organizationId: number | null;
   /** Sessions: when the user logged in (Unix seconds), carried through refreshes. */
   authTime?: number;
+  /** Sessions: the session's id (the `sid` claim), what a logout revokes. */
+  sessionId?: string;
   /** When the credential stops being valid (ms since the epoch), e.g. a session token's expiry. */
   validUntil?: number;
 }

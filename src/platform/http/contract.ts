@@ -1,12 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { applyErrata } from './errata.js';
+import { mergeExtensions } from './extensions.js';
 
 /** Where the project's contract lives; the same relative path works from src/ and from dist/. */
 export const CONTRACT_PATH = fileURLToPath(new URL('../../../openapi/openapi.json', import.meta.url));
+/** Routes of this server beyond the contract, in the same OpenAPI form (see extensions.ts). */
+export const EXTENSIONS_PATH = fileURLToPath(new URL('../../../openapi/extensions.json', import.meta.url));
 
 export type JsonSchema = Record<string, unknown>;
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+/** The contract's methods, or an extension's own (`LOCK`, `UNLOCK`: see extensions.ts). */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | (string & {});
 
 export interface ContractParameter {
   name: string;
@@ -35,10 +39,13 @@ export interface ContractOperation {
   requestBody: { required: boolean; contentTypes: string[]; schema: JsonSchema } | undefined;
   /** The 2xx status a successful call answers with (200 when the contract declares none). */
   successStatus: number;
+  /** Declared in openapi/extensions.json rather than in the contract. */
+  extension: boolean;
   responses: Map<string, ContractResponse>;
 }
 
 export interface Contract {
+  /** The contract (with its errata) and the extensions merged into it: what /openapi.json serves. */
   document: JsonSchema;
   /** components.schemas, untouched. */
   schemas: Record<string, JsonSchema>;
@@ -48,27 +55,56 @@ export interface Contract {
 
 let cached: Contract | undefined;
 
-/** Loads and indexes the contract once per process (it is immutable at run time). */
-export function loadContract(path = CONTRACT_PATH): Contract {
-  if (cached && path === CONTRACT_PATH) return cached;
-  const document = applyErrata(JSON.parse(readFileSync(path, 'utf8')) as JsonSchema);
-  const contract = indexContract(document);
-  if (path === CONTRACT_PATH) cached = contract;
+const readJson = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as JsonSchema;
+
+/**
+ * Loads and indexes the contract with the extensions beside it, once per process (both are immutable
+ * at run time). `extensionsPath: null` loads the contract alone.
+ */
+export function loadContract(path = CONTRACT_PATH, extensionsPath: string | null = EXTENSIONS_PATH): Contract {
+  const standard = path === CONTRACT_PATH && extensionsPath === EXTENSIONS_PATH;
+  if (cached && standard) return cached;
+  const base = indexContract(applyErrata(readJson(path)));
+  const contract = extensionsPath ? withExtensions(base, readJson(extensionsPath)) : base;
+  if (standard) cached = contract;
   return contract;
+}
+
+/**
+ * A contract with an extension document merged in (tests add test-only operations this way); the
+ * given contract is not modified.
+ */
+export function withExtensions(contract: Contract, extensions: JsonSchema): Contract {
+  const merged = mergeExtensions(contract.document, extensions);
+  const known = contract.operations.filter((op) => op.extension).map((op) => op.operationId);
+  return indexContract(merged.document, new Set([...known, ...merged.operationIds]));
 }
 
 const METHODS = ['get', 'post', 'put', 'delete', 'patch'] as const;
 
-export function indexContract(document: JsonSchema): Contract {
+/** Each operation of a path item: the standard methods, then OpenAPI 3.2's `additionalOperations`. */
+function operationsOf(item: Record<string, unknown>): Array<[string, Record<string, unknown>]> {
+  const found: Array<[string, Record<string, unknown>]> = [];
+  for (const method of METHODS) {
+    const op = item[method] as Record<string, unknown> | undefined;
+    if (op) found.push([method.toUpperCase(), op]);
+  }
+  for (const [method, op] of Object.entries(
+    (item.additionalOperations ?? {}) as Record<string, Record<string, unknown>>,
+  )) {
+    found.push([method, op]);
+  }
+  return found;
+}
+
+export function indexContract(document: JsonSchema, extensionIds: ReadonlySet<string> = new Set()): Contract {
   const paths = document.paths as Record<string, Record<string, Record<string, unknown>>>;
   const components = document.components as { schemas: Record<string, JsonSchema> };
   const operations: ContractOperation[] = [];
   const byId = new Map<string, ContractOperation>();
 
   for (const [path, item] of Object.entries(paths)) {
-    for (const method of METHODS) {
-      const op = item[method];
-      if (!op) continue;
+    for (const [method, op] of operationsOf(item)) {
       const operationId = op.operationId as string;
       if (byId.has(operationId)) throw new Error(`contract: duplicate operationId ${operationId}`);
       const responses = new Map<string, ContractResponse>();
@@ -85,7 +121,7 @@ export function indexContract(document: JsonSchema): Contract {
         | undefined;
       const operation: ContractOperation = {
         operationId,
-        method: method.toUpperCase() as HttpMethod,
+        method,
         path,
         routePath: path.replace(/\{([^}]+)\}/g, ':$1'),
         tags: (op.tags as string[] | undefined) ?? [],
@@ -105,6 +141,7 @@ export function indexContract(document: JsonSchema): Contract {
             }
           : undefined,
         successStatus: success ? Number(success) : 200,
+        extension: extensionIds.has(operationId),
         responses,
       };
       operations.push(operation);

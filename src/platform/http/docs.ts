@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { CONTRACT_PATH } from './contract.js';
+import type { Contract } from './contract.js';
 
 const require = createRequire(import.meta.url);
 
@@ -48,9 +48,12 @@ const INIT = `window.ui = SwaggerUIBundle({
 const CSP =
   "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'";
 
-/** `/openapi.json` and the interactive reference at `/docs`, all assets served locally. */
-export function installDocs(app: FastifyInstance): void {
-  const contract = readFileSync(CONTRACT_PATH);
+/**
+ * `/openapi.json` (the contract with the server's extensions, which carry a tag of their own) and the
+ * interactive reference at `/docs`, all assets served locally.
+ */
+export function installDocs(app: FastifyInstance, served: Contract): void {
+  const contract = Buffer.from(JSON.stringify(served.document));
   // Resolve the folder only: requiring the package would load the whole browser bundle into the server.
   const assetDir = dirname(require.resolve('swagger-ui-dist/package.json'));
   const assets = new Map(Object.keys(ASSETS).map((name) => [name, readFileSync(join(assetDir, name))]));

@@ -20,6 +20,18 @@ const FASTIFY_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
   FST_ERR_ASYNC_CONSTRAINT: { code: 'BadRequest', message: 'the request could not be routed' },
 };
 
+/** `1048576` -> `1 MiB (1048576 bytes)`: the limit in a unit people read, and exactly. */
+export function describeBytes(bytes: number): string {
+  const units: Array<[string, number]> = [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ];
+  const [unit, size] = units.find(([, size]) => bytes >= size) ?? ['bytes', 1];
+  const amount = Number((bytes / size).toFixed(2));
+  return size === 1 ? `${bytes} bytes` : `${amount} ${unit} (${bytes} bytes)`;
+}
+
 export function errorBody(code: string, message: string, details: string[], requestId: string): string {
   return JSON.stringify({ errors: [{ code, message, details }], request_id: requestId });
 }
@@ -55,6 +67,11 @@ export function installErrorHandling(app: FastifyInstance, log: FastifyBaseLogge
     }
     const fastifyError = error as FastifyError;
     const known = fastifyError.code ? FASTIFY_ERRORS[fastifyError.code] : undefined;
+    if (fastifyError.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      const limit = request.routeOptions.bodyLimit;
+      const message = `body: the request body is too large: this operation accepts at most ${describeBytes(limit)}`;
+      return sendError(reply, 413, 'PayloadTooLarge', message, [`limit: ${limit} bytes`]);
+    }
     if (known) {
       const status = known.code === 'PayloadTooLarge' ? 413 : known.code === 'UnsupportedMediaType' ? 415 : 400;
       return sendError(reply, status, known.code, known.message);

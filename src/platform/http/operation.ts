@@ -13,8 +13,20 @@ export interface HandlerContext<P = Record<string, any>, Q = Record<string, any>
   params: P;
   /** Validated query parameters, without paging aliases or token carriers. */
   query: Q;
-  /** Validated body (undefined when the operation takes none). */
+  /**
+   * Validated body (undefined when the operation takes none); a Buffer for the binary content types
+   * an operation accepts (`bodyTypes`).
+   */
   body: B;
+  /** The body's bytes exactly as received, for operations declared `rawBody: true` (checksums). */
+  rawBody?: Buffer;
+  /** Streaming operations: the `Last-Event-ID` a reconnecting client sent, to resume after it. */
+  lastEventId?: string;
+  /**
+   * Streaming operations: aborted when the stream ends (client gone, too slow, shutdown), so a source
+   * waiting for events (a notification channel) lets go of what it holds.
+   */
+  signal?: AbortSignal;
   /** The root handle, or the open transaction for operations declared `tx: true`. */
   db: DbHandle;
   /** The caller; undefined only on public operations called without a token. */
@@ -46,6 +58,50 @@ export interface AuditRecord {
 export type HandlerResult = unknown | Page<unknown> | undefined;
 
 /**
+ * How a successful result goes on the wire (`OperationSpec.respond`):
+ * - `envelope` (default): `{data}` or `{data, pagination}`, serialized from the response schema;
+ * - `raw`: the handler returns a `RawResponse` (bytes and a content type: a state file, an archive);
+ * - `redirect`: the handler returns a `Redirect`;
+ * - `stream`: the handler returns an `AsyncIterable<StreamEvent>`, sent as `text/event-stream`
+ *   (platform/http/stream.ts); only for GET, without a transaction.
+ */
+export type RespondKind = 'envelope' | 'raw' | 'redirect' | 'stream';
+
+export interface RawResponse {
+  body: Buffer | string;
+  /** Defaults to the content type the operation's response declares, else application/octet-stream. */
+  contentType?: string;
+  /** One of the operation's declared responses; defaults to its success status. */
+  status?: number;
+  headers?: Record<string, string>;
+}
+
+export interface Redirect {
+  location: string;
+  /** Defaults to the operation's declared 3xx response, else 302. */
+  status?: 301 | 302 | 303 | 307 | 308;
+}
+
+/** One server-sent event; `data` that is not a string is sent as JSON. */
+export interface StreamEvent {
+  id?: string;
+  event?: string;
+  data: unknown;
+}
+
+/** Limits of a streaming operation (`OperationSpec.stream`); see platform/http/stream.ts for defaults. */
+export interface StreamOptions {
+  /** A comment line is sent after this much silence, so proxies and clients keep the connection. */
+  heartbeatMs?: number;
+  /** Bytes the server may hold for a client that reads slower than events come; over it, the stream ends. */
+  maxBufferedBytes?: number;
+  /** How long a client may read nothing at all while the server waits to write; then the stream ends. */
+  stallMs?: number;
+  /** At shutdown, how long open streams may go on before they are ended (within GANTRY_SHUTDOWN_TIMEOUT_MS). */
+  shutdownGraceMs?: number;
+}
+
+/**
  * One entry of a module's operation table: the declared, cross-cutting steps plus a short handler.
  * The registrar runs them in order: authenticate -> validate -> authorize -> (transaction: handler ->
  * audit) -> serialize.
@@ -75,6 +131,19 @@ export interface OperationSpec<Ctx extends HandlerContext = HandlerContext> {
   listItems?: Record<string, unknown>;
   /** Wire field -> column, for `order_by`. */
   sortable?: Record<string, string>;
+  /** Largest request body accepted, in bytes; above it a 413 names the limit (default GANTRY_BODY_LIMIT, 1 MiB). */
+  bodyLimit?: number;
+  /** Keep the body's exact bytes in `ctx.rawBody` (JSON and binary bodies), e.g. to check a checksum. */
+  rawBody?: true;
+  /**
+   * Binary content types accepted beside JSON and forms (e.g. `application/octet-stream`): the body
+   * arrives as a Buffer. Other operations answer such a body with a 415.
+   */
+  bodyTypes?: readonly string[];
+  /** How a successful result is answered (see RespondKind); declared here, never improvised by a handler. */
+  respond?: RespondKind;
+  /** Limits of a `respond: 'stream'` operation. */
+  stream?: StreamOptions;
   /** Describe the audit event of a successful call; it is written inside the transaction. */
   audit?: (ctx: Ctx, result: unknown) => AuditRecord | undefined;
   /** For writes that change nothing worth recording (e.g. a dry-run check); says why by existing. */

@@ -3,12 +3,15 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import type { Db } from '../db/database.js';
 import { AppError, badRequest, forbidden, notImplemented } from '../errors.js';
 import type { Authenticator } from './auth.js';
+import { acceptBinaryBodies, type RouteConfig, rawBodyOf } from './bodies.js';
 import type { Contract, ContractOperation, JsonSchema } from './contract.js';
 import { checkInputLimits } from './input-limits.js';
-import type { AuditWriter, Authorizer, HandlerContext, Module, OperationSpec } from './operation.js';
+import type { AuditWriter, Authorizer, HandlerContext, Module, OperationSpec, StreamEvent } from './operation.js';
 import { parseOrderBy } from './ordering.js';
 import { foldPagingAliases, PAGING_QUERY_SCHEMAS, Page, pagingFrom } from './paging.js';
+import { checkResponseDeclarations, sendDeclared } from './respond.js';
 import { describeValidationError, type SchemaCompiler, toLooseRef, toStrictRef } from './schemas.js';
+import { type StreamHub, sendStream } from './stream.js';
 import { presentedToken, QUERY_TOKEN_PARAMS } from './tokens.js';
 
 export interface RegistrarDeps {
@@ -22,9 +25,12 @@ export interface RegistrarDeps {
   log?: FastifyBaseLogger;
   /** Called when a write that can change access (Module.accessWrites) has finished, committed or not. */
   onAccessWrite?: () => void;
+  /** Where streaming operations register, so that shutdown ends them (required if any streams). */
+  streams?: StreamHub;
 }
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
+const BINARY_BY_DEFAULT = /^(application\/json|application\/[\w.+-]*\+json|application\/x-www-form-urlencoded)$/;
 const SAFE_METHODS = new Set(['GET', 'HEAD']);
 
 /** Memoizes a compile step so each schema is compiled on first use only. */
@@ -133,6 +139,11 @@ export function registerOperations(app: FastifyInstance, modules: Module[], deps
       }
       if (specs.has(operationId)) throw new Error(`module ${module.name}: '${operationId}' is defined twice`);
       checkDeclarations(module.name, deps.contract.byId.get(operationId) as ContractOperation, spec);
+      if (spec.respond === 'stream' && !deps.streams)
+        throw new Error(`'${operationId}' streams: the registrar needs a StreamHub`);
+      for (const type of binaryTypes(deps.contract.byId.get(operationId) as ContractOperation, spec)) {
+        acceptBinaryBodies(app, type);
+      }
       specs.set(operationId, spec);
     }
   }
@@ -141,8 +152,17 @@ export function registerOperations(app: FastifyInstance, modules: Module[], deps
     const spec = specs.get(op.operationId);
     const compiled = compileOperation(op, deps.compiler, spec?.extraQuery, spec?.listItems);
     const handler = buildHandler(op, spec, compiled, deps, accessWrites.has(op.operationId));
-    app.route({ method: op.method, url: op.routePath, handler, config: { operationId: op.operationId } });
+    // Extensions may use methods beyond Fastify's defaults (Terraform's LOCK and UNLOCK carry a body).
+    if (!app.supportedMethods.includes(op.method)) app.addHttpMethod(op.method, { hasBody: true });
+    const config: RouteConfig = { operationId: op.operationId, ...(spec?.rawBody ? { rawBody: true } : {}) };
+    app.route({ method: op.method, url: op.routePath, handler, config, bodyLimit: spec?.bodyLimit });
   }
+}
+
+/** Content types an operation takes as bytes: declared on its spec or in its document's request body. */
+function binaryTypes(op: ContractOperation, spec: OperationSpec): string[] {
+  const declared = [...(spec.bodyTypes ?? []), ...(op.requestBody?.contentTypes ?? [])];
+  return [...new Set(declared.filter((type) => !BINARY_BY_DEFAULT.test(type)))];
 }
 
 /**
@@ -160,6 +180,13 @@ function checkDeclarations(module: string, op: ContractOperation, spec: Operatio
   if (scoped && op.method !== 'GET' && !spec.audit && !spec.noAudit) {
     throw new Error(`module ${module}: '${op.operationId}' changes organization data and must declare an audit event`);
   }
+  if (spec.bodyLimit !== undefined && (!Number.isSafeInteger(spec.bodyLimit) || spec.bodyLimit <= 0)) {
+    throw new Error(`module ${module}: '${op.operationId}' bodyLimit must be a positive number of bytes`);
+  }
+  if ((spec.rawBody || spec.bodyTypes?.length) && !op.requestBody) {
+    throw new Error(`module ${module}: '${op.operationId}' asks for body options but takes no request body`);
+  }
+  checkResponseDeclarations(module, op, spec);
 }
 
 function buildHandler(
@@ -195,9 +222,11 @@ function buildHandler(
     // Fast path for the common bare GET: an empty query with nothing required or defaulted is valid.
     if (hasKeys(query)) checkInputLimits(query, 'query');
     if (compiled.needsQuery || hasKeys(query)) check(compiled.query(), query, 'query');
-    const body = validateBody(op, compiled, request);
+    const body = validateBody(op, compiled, request, spec);
 
     if (!spec) throw notImplemented(op.operationId);
+    const streaming = spec.respond === 'stream';
+    const aborter = streaming ? new AbortController() : undefined;
 
     let afterCommit: Array<() => Promise<unknown>> | undefined;
     const ctx: HandlerContext = {
@@ -205,6 +234,9 @@ function buildHandler(
       params,
       query,
       body,
+      rawBody: spec.rawBody ? rawBodyOf(request) : undefined,
+      lastEventId: streaming ? lastEventId(request) : undefined,
+      signal: aborter?.signal,
       db,
       actor,
       access: undefined,
@@ -232,7 +264,20 @@ function buildHandler(
       if (result instanceof Promise) result = await result;
     }
     if (afterCommit) await runAfterCommit(afterCommit, op.operationId, request.id, deps.log);
+    if (streaming && aborter && deps.streams) {
+      // The permission was checked above; no transaction is open (streams cannot declare one).
+      const source = result as AsyncIterable<StreamEvent>;
+      if (request.method === 'HEAD') {
+        // Headers only: the source is released before it produced anything.
+        aborter.abort();
+        await source[Symbol.asyncIterator]().return?.();
+        return reply.code(200).type('text/event-stream; charset=utf-8').send();
+      }
+      await sendStream(reply, source, spec.stream ?? {}, deps.streams, () => aborter.abort(), deps.log);
+      return reply;
+    }
     if (reply.sent) return reply;
+    if (spec.respond && spec.respond !== 'envelope') return sendDeclared(reply, op, spec.respond, result);
     return sendResult(reply, op, compiled, result);
   };
   if (!deps.onAccessWrite || op.method === 'GET' || !changesAccess) return handle;
@@ -289,8 +334,29 @@ async function run(
   return result;
 }
 
-function validateBody(op: ContractOperation, compiled: ReturnType<typeof compileOperation>, request: FastifyRequest) {
+/** `Last-Event-ID` of a reconnecting event-stream client, bounded like any other input. */
+function lastEventId(request: FastifyRequest): string | undefined {
+  const value = request.headers['last-event-id'];
+  if (typeof value !== 'string' || value === '') return undefined;
+  if (value.length > 256) throw badRequest('header Last-Event-ID: at most 256 characters are allowed');
+  return value;
+}
+
+function validateBody(
+  op: ContractOperation,
+  compiled: ReturnType<typeof compileOperation>,
+  request: FastifyRequest,
+  spec: OperationSpec | undefined,
+) {
   const body = request.body;
+  if (Buffer.isBuffer(body)) {
+    const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (!spec || !binaryTypes(op, spec).includes(type)) {
+      throw new AppError('UnsupportedMediaType', `body: this operation does not accept ${type}`);
+    }
+    if (body.length === 0 && op.requestBody?.required) throw badRequest('body: a request body is required');
+    return body;
+  }
   const empty = body === undefined || body === null || (typeof body === 'object' && Object.keys(body).length === 0);
   if (!op.requestBody) {
     if (!empty) throw badRequest('body: this operation takes no request body');
