@@ -6,6 +6,7 @@ import { createPolicyEvaluator } from './evaluation.js';
 import { presentInfraPolicy } from './present.js';
 import { findInfraPolicy } from './repo.js';
 import {
+  checkInfraPolicyInput,
   createInfraPolicy,
   deleteInfraPolicy,
   INFRA_POLICY_SORTABLE,
@@ -13,6 +14,7 @@ import {
   type InfraPolicyInput,
   infraPolicyNotFound,
   listInfraPolicies,
+  newPolicyCanonical,
   updateInfraPolicy,
 } from './service.js';
 import { validatePlan } from './validation.js';
@@ -50,8 +52,9 @@ export function infraPoliciesModule(deps: ModuleDeps): Module {
     createInfraPolicy: {
       permission: { action: 'organization:infra_policy:create' },
       audit: (_ctx, result: any) => ({ action: 'organization:infra_policy:create', target: target(result.canonical) }),
-      handler: (ctx: Ctx<RequestBody<'createInfraPolicy'>>) =>
-        createInfraPolicy(ctx.db, evaluator, ctx.access!, ctx.body as InfraPolicyInput),
+      // The body is compiled on a worker before the transaction opens.
+      prepare: (ctx: Ctx<InfraPolicyInput>) => checkInfraPolicyInput(evaluator, newPolicyCanonical(ctx.body), ctx.body),
+      handler: (ctx: Ctx<InfraPolicyInput>) => createInfraPolicy(ctx.db, ctx.access!, ctx.body, ctx.prepared as string),
     },
     getInfraPolicy: {
       permission: onPolicy('organization:infra_policy:read'),
@@ -60,8 +63,10 @@ export function infraPoliciesModule(deps: ModuleDeps): Module {
     updateInfraPolicy: {
       permission: onPolicy('organization:infra_policy:update'),
       audit: (_ctx, result: any) => ({ action: 'organization:infra_policy:update', target: target(result.canonical) }),
-      handler: async (ctx: Ctx<RequestBody<'updateInfraPolicy'>>) =>
-        updateInfraPolicy(ctx.db, evaluator, ctx.access!, await policy.require(ctx), ctx.body as InfraPolicyInput),
+      prepare: (ctx: Ctx<InfraPolicyInput>) =>
+        checkInfraPolicyInput(evaluator, ctx.params.infra_policy_canonical, ctx.body),
+      handler: async (ctx: Ctx<InfraPolicyInput>) =>
+        updateInfraPolicy(ctx.db, ctx.access!, await policy.require(ctx), ctx.body, ctx.prepared as string),
     },
     deleteInfraPolicy: {
       permission: onPolicy('organization:infra_policy:delete'),

@@ -42,7 +42,7 @@ export const INFRA_POLICY_SORTABLE = sortableFields('infra_policy', {
 
 /**
  * Longest policy source accepted. Real policies are a few KB; the limit bounds the compile, which runs
- * on a worker but inside the write's transaction (on SQLite, other requests wait for it).
+ * on a worker before the write's transaction opens.
  */
 export const MAX_BODY_CHARACTERS = 64 * 1024;
 const MAX_NAME_CHARACTERS = 200;
@@ -51,9 +51,14 @@ export const infraPolicyNotFound = (canonical: string) => notFound(`infra policy
 
 /**
  * Checks what the schema cannot, then compiles the body on a policy worker: a policy that does not
- * compile is never saved (it would fail every validation after it).
+ * compile is never saved (it would fail every validation after it). Runs as the operation's `prepare`
+ * step, before its transaction, so no lock is held while a worker compiles. Returns the trimmed name.
  */
-async function checkedInput(evaluator: PolicyEvaluator, canonical: string, input: InfraPolicyInput) {
+export async function checkInfraPolicyInput(
+  evaluator: PolicyEvaluator,
+  canonical: string,
+  input: InfraPolicyInput,
+): Promise<string> {
   const name = input.name.trim();
   if (name.length < 3) throw unprocessable('name: must have at least 3 characters besides spaces');
   if (name.length > MAX_NAME_CHARACTERS)
@@ -77,16 +82,19 @@ async function reread(db: DbHandle, access: Access, canonical: string): Promise<
   return presentInfraPolicy((await findInfraPolicy(db, access.organization.id, canonical))!);
 }
 
+/** The canonical a new policy gets: the given one, or one made from its name. */
+export const newPolicyCanonical = (input: InfraPolicyInput) => input.canonical ?? canonicalFromName(input.name);
+
+/** `name` comes from checkInfraPolicyInput (the body compiled, the name trimmed). */
 export async function createInfraPolicy(
   db: DbHandle,
-  evaluator: PolicyEvaluator,
   access: Access,
   input: InfraPolicyInput,
+  name: string,
 ): Promise<InfraPolicyView> {
-  const canonical = input.canonical ?? canonicalFromName(input.name);
+  const canonical = newPolicyCanonical(input);
   await demandFreeCanonical(db, access, canonical);
   const ownerId = await ownerInBody(db, access, input.owner);
-  const name = await checkedInput(evaluator, canonical, input);
   const now = nowSeconds();
   await db
     .insertInto('infra_policies')
@@ -109,10 +117,10 @@ export async function createInfraPolicy(
 /** A full replacement (the contract requires every field); the canonical never changes. */
 export async function updateInfraPolicy(
   db: DbHandle,
-  evaluator: PolicyEvaluator,
   access: Access,
   current: InfraPolicyRow,
   input: InfraPolicyInput,
+  name: string,
 ): Promise<InfraPolicyView> {
   const ownerId = await ownerAfterUpdate(
     db,
@@ -121,7 +129,6 @@ export async function updateInfraPolicy(
     input.owner,
     `infra policy '${current.canonical}'`,
   );
-  const name = await checkedInput(evaluator, current.canonical, input);
   await db
     .updateTable('infra_policies')
     .set({
