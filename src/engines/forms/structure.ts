@@ -33,7 +33,11 @@ const VERSIONS = new Set(['2', '3']);
 export function readStructure(file: unknown): Structure {
   const errors: string[] = [];
   if (!isPlainObject(file)) {
-    return { version: '3', useCases: [], errors: [`${INVALID}the file must be a map (legacy format) or hold "use_cases"`] };
+    return {
+      version: '3',
+      useCases: [],
+      errors: [`${INVALID}the file must be a map (legacy format) or hold "use_cases"`],
+    };
   }
   const hasVersion = file.version !== undefined && file.version !== null;
   if (hasVersion && !VERSIONS.has(String(file.version))) {
@@ -101,7 +105,9 @@ function legacyFormat(file: Record<string, unknown>, errors: string[]): RawUseCa
         continue;
       }
       if (!isPlainObject(groupsByName)) {
-        errors.push(`${INVALID}use case "${name}" section "${technology}": groups must be a map of group name to variables`);
+        errors.push(
+          `${INVALID}use case "${name}" section "${technology}": groups must be a map of group name to variables`,
+        );
         continue;
       }
       const groups = Object.entries(groupsByName).map(([gName, vars]) => ({

@@ -37,7 +37,7 @@ export interface ValidationResult {
 const DEFAULT_MAX_VARS = 10_000;
 const QUOTA_TYPES = new Set(['cpu', 'memory', 'storage']);
 const ORIENTATIONS = new Set(['horizontal', 'vertical']);
-const KEY = /^[A-Za-z0-9_][A-Za-z0-9_.\-]*$/;
+const KEY = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const MODULE_KEY = /^module\.[A-Za-z_][A-Za-z0-9_-]*\.[A-Za-z_][A-Za-z0-9_-]*$/;
 
 interface Place {
@@ -83,7 +83,9 @@ function checkGroup(raw: RawGroup, errors: string[]): FormGroup {
   const g = raw.group;
   const name = typeof g.name === 'string' ? g.name : '';
   const fail = (reason: string) =>
-    errors.push(`${INVALID}use case "${raw.useCase}" invalid definition for group "${name}" in section "${raw.section}": ${reason}`);
+    errors.push(
+      `${INVALID}use case "${raw.useCase}" invalid definition for group "${name}" in section "${raw.section}": ${reason}`,
+    );
   if (name === '') fail('The Forms Group Name is missing');
   const technologies: Technology[] = [];
   if (!Array.isArray(g.technologies) || g.technologies.length === 0) {
@@ -122,8 +124,10 @@ function checkGroup(raw: RawGroup, errors: string[]): FormGroup {
 /** The var with its four required attributes checked, or the reason it cannot be read. */
 function shapeVar(v: unknown): FormVar | string {
   if (!isPlainObject(v)) return 'The Forms Variable has an invalid format: a map is required';
-  if (typeof v.name !== 'string' || v.name === '') return 'The Forms Name has an invalid format: a non-empty string is required';
-  if (typeof v.key !== 'string' || v.key.trim() === '') return 'The Forms Key has an invalid format: a non-empty string is required';
+  if (typeof v.name !== 'string' || v.name === '')
+    return 'The Forms Name has an invalid format: a non-empty string is required';
+  if (typeof v.key !== 'string' || v.key.trim() === '')
+    return 'The Forms Key has an invalid format: a non-empty string is required';
   if (!(WIDGETS as readonly unknown[]).includes(v.widget)) return 'The Forms Widget has an invalid format';
   if (!(VAR_TYPES as readonly unknown[]).includes(v.type)) return 'The Forms Type has an invalid format';
   // Stray spaces around a key (seen in public stacks) would name a different variable.
@@ -173,7 +177,9 @@ function conditionProblem(condition: string, byKey: Map<string, FormVar>): strin
 function varProblems(v: FormVar, byKey: Map<string, FormVar>, options: ValidateOptions): string[] {
   const out: string[] = [];
   if (!KEY.test(v.key) || (v.key.startsWith('module.') && !MODULE_KEY.test(v.key))) {
-    out.push('The Forms Key has an invalid format: letters, digits, "_", "-" and "." only; module.<module>.<attribute> for Terraform');
+    out.push(
+      'The Forms Key has an invalid format: letters, digits, "_", "-" and "." only; module.<module>.<attribute> for Terraform',
+    );
   }
   if (!WIDGET_TYPES[v.widget].includes(v.type)) {
     out.push(`The Forms Widget has an invalid format: widget "${v.widget}" does not edit type "${v.type}"`);
@@ -197,7 +203,8 @@ function varProblems(v: FormVar, byKey: Map<string, FormVar>, options: ValidateO
       out.push('The Forms Depends On has an invalid format: a list of keys is required');
     } else {
       for (const k of v.depends_on) {
-        if (!byKey.has(k)) out.push(`The Forms Depends On has an invalid format: "${k}" is not a variable of the use case`);
+        if (!byKey.has(k))
+          out.push(`The Forms Depends On has an invalid format: "${k}" is not a variable of the use case`);
       }
     }
   }
@@ -235,7 +242,8 @@ function valueLists(v: FormVar, attr: 'values', byKey: Map<string, FormVar>, out
   options.forEach((o, i) => {
     const problem = optionProblem(o, i, byKey);
     if (problem) out.push(`The Forms Values has an invalid format: ${problem}`);
-    else if (!Array.isArray(o.values)) out.push(`The Forms Values has an invalid format: option #${i + 1} needs a "values" list`);
+    else if (!Array.isArray(o.values))
+      out.push(`The Forms Values has an invalid format: option #${i + 1} needs a "values" list`);
     else lists.push(o.values);
   });
   return lists;
@@ -295,7 +303,7 @@ function defaultProblems(v: FormVar, byKey: Map<string, FormVar>): string[] {
     options.forEach((o, i) => {
       const problem = optionProblem(o, i, byKey);
       if (problem) out.push(`The Forms Default has an invalid format: ${problem}`);
-      else if ((o as Record<string, unknown>).default !== undefined) defaults.push((o as Record<string, unknown>).default);
+      else if (o.default !== undefined) defaults.push(o.default);
     });
   } else {
     defaults.push(v.default);
@@ -379,7 +387,9 @@ function validationProblems(v: FormVar, options: ValidateOptions): string[] {
     try {
       options.compileRegExp(rule.regexp);
     } catch {
-      out.push(`The Forms Validations has an invalid format: rule #${i + 1} regexp ${JSON.stringify(rule.regexp)} does not compile`);
+      out.push(
+        `The Forms Validations has an invalid format: rule #${i + 1} regexp ${JSON.stringify(rule.regexp)} does not compile`,
+      );
     }
   });
   return out;

@@ -59,7 +59,10 @@ function collectDuplicates(root: YamlNode, lines: LineCounter, out: YamlWarning[
         if (key !== undefined) {
           const line = lines.linePos((pair.key as YamlNode).range?.[0] ?? 0).line;
           if (keys.has(key) && key !== '<<') {
-            out.push({ message: `${name}:${line}: key "${key}" repeated (first at line ${keys.get(key)}): the last value is kept`, line });
+            out.push({
+              message: `${name}:${line}: key "${key}" repeated (first at line ${keys.get(key)}): the last value is kept`,
+              line,
+            });
           }
           keys.set(key, line);
         }
