@@ -4,6 +4,7 @@ import { credentialsModule } from './credentials/routes.js';
 import type { ModuleDeps } from './deps.js';
 import { eventsModule } from './events/routes.js';
 import { externalBackendsModule } from './external-backends/routes.js';
+import { formsModule } from './forms/routes.js';
 import { logsModule } from './logs/routes.js';
 import { membersModule } from './members/routes.js';
 import { organizationsModule } from './organizations/routes.js';
@@ -32,5 +33,6 @@ export function createModules(deps: ModuleDeps): Module[] {
     credentialsModule(deps),
     externalBackendsModule(deps),
     logsModule(deps),
+    formsModule(deps),
   ];
 }
