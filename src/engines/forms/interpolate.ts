@@ -3,7 +3,7 @@
 
 import type * as YAML from 'yaml';
 import { isMap, parseDocument } from 'yaml';
-import { appendVariable, HclError, HclExpression, setModuleAttribute, setVariableDefault } from '../hcl/edit.js';
+import { type AttributeEdit, appendVariables, applyEdits, HclError, HclExpression, hclLiteral } from '../hcl/edit.js';
 import { type Budgets, renderStackFile, type StackContext, TemplateError } from '../stacktpl/index.js';
 import { FormsBudgetError, FormsError } from './errors.js';
 import type { FormsFile, FormValues } from './model.js';
@@ -62,28 +62,23 @@ export function interpolate(
     files.ansible[name] = render(text, `ansible.${name}`);
 
   const warnings: string[] = [];
-  const limit = context.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
+  // YAML files are parsed once and printed once: one parse per key would be quadratic.
+  const variables = yamlFile(files.variables, 'variables');
+  const ansible = Object.entries(files.ansible).map(
+    ([name, text]) => [name, yamlFile(text, `ansible.${name}`)] as const,
+  );
+  const terraform: ResolvedVar[] = [];
   for (const rv of vars) {
     for (const technology of rv.technologies) {
-      if (technology === 'pipeline') files.variables = setYamlKey(files.variables, rv.v.key, rv.value, 'variables');
-      else if (technology === 'ansible') {
-        for (const name of Object.keys(files.ansible)) {
-          files.ansible[name] = setYamlKey(files.ansible[name]!, rv.v.key, rv.value, `ansible.${name}`);
-        }
-      } else {
-        try {
-          writeTerraform(files.terraform, rv, warnings);
-        } catch (e) {
-          // A value the sample cannot take (a `raw` text that is not an HCL expression): the input's fault.
-          if (!(e instanceof HclError)) throw e;
-          errors.push(
-            `vars: section "${rv.section}" group "${rv.group}" key "${rv.v.key}": not an HCL expression (${e.message})`,
-          );
-        }
-      }
+      if (technology === 'pipeline') variables.set(rv.v.key, rv.value);
+      else if (technology === 'ansible') for (const [, doc] of ansible) doc.set(rv.v.key, rv.value);
+      else terraform.push(rv);
     }
-    checkSize(files, limit);
   }
+  errors.push(...writeTerraform(files.terraform, terraform, warnings));
+  files.variables = variables.print();
+  for (const [name, doc] of ansible) files.ansible[name] = doc.print();
+  checkSize(files, context.maxOutputBytes ?? DEFAULT_MAX_OUTPUT);
   return { errors, warnings, vars, files };
 }
 
@@ -110,39 +105,92 @@ function checkSize(files: Required<Samples>, limit: number): void {
   if (size > limit) throw new FormsBudgetError(`the rendered files pass ${limit} bytes`);
 }
 
-/** Sets a top-level key of a YAML file, keeping its comments; an empty or comment-only file becomes a map. */
-export function setYamlKey(text: string, key: string, value: unknown, name: string): string {
-  const doc = parseDocument<YAML.Node, false>(text, GO_YAML_OPTIONS);
-  if (doc.errors.length > 0) throw new FormsError(`${name}: ${doc.errors[0]!.message.split('\n')[0]}`);
-  if (doc.contents === null || doc.contents === undefined) {
-    doc.contents = doc.createNode({});
-  } else if (!isMap(doc.contents)) {
-    throw new FormsError(`${name}: the file is not a map of variables`);
-  }
-  doc.set(key, doc.createNode(value));
-  return doc.toString({ lineWidth: 0 });
+interface YamlFile {
+  set(key: string, value: unknown): void;
+  print(): string;
 }
 
-function writeTerraform(samples: Record<string, string>, rv: ResolvedVar, warnings: string[]): void {
-  const names = Object.keys(samples);
-  const value = rv.v.type === 'raw' && typeof rv.value === 'string' ? new HclExpression(rv.value) : rv.value;
-  const module = /^module\.([^.]+)\.([^.]+)$/.exec(rv.v.key);
-  let found = false;
-  for (const name of names) {
-    const r = module
-      ? setModuleAttribute(samples[name]!, module[1]!, module[2]!, value)
-      : setVariableDefault(samples[name]!, rv.v.key, value);
-    if (r.found) {
-      samples[name] = r.text;
-      found = true;
+/** A YAML file whose top-level keys are set, keeping its comments; an empty or comment-only file becomes a map. */
+function yamlFile(text: string, name: string): YamlFile {
+  const doc = parseDocument<YAML.Node, false>(text, GO_YAML_OPTIONS);
+  if (doc.errors.length > 0) throw new FormsError(`${name}: ${doc.errors[0]!.message.split('\n')[0]}`);
+  let changed = false;
+  return {
+    set(key, value) {
+      if (doc.contents === null || doc.contents === undefined) doc.contents = doc.createNode({});
+      else if (!isMap(doc.contents)) throw new FormsError(`${name}: the file is not a map of variables`);
+      doc.set(key, doc.createNode(value));
+      changed = true;
+    },
+    // An untouched file is returned as it came, byte for byte.
+    print: () => (changed ? doc.toString({ lineWidth: 0 }) : text),
+  };
+}
+
+/** Sets one top-level key of a YAML file (see yamlFile). */
+export function setYamlKey(text: string, key: string, value: unknown, name: string): string {
+  const file = yamlFile(text, name);
+  file.set(key, value);
+  return file.print();
+}
+
+/** An HCL value of a var: `raw` text is an expression written as it stands. */
+function hclValue(rv: ResolvedVar): unknown {
+  return rv.v.type === 'raw' && typeof rv.value === 'string' ? new HclExpression(rv.value) : rv.value;
+}
+
+/**
+ * Writes the terraform vars into every sample that has their block, one pass per sample. A plain key
+ * sets the default of `variable "<key>"`, or declares it in the first sample when none has it.
+ * Returns the input problems (a `raw` text that is not an HCL expression).
+ */
+function writeTerraform(samples: Record<string, string>, vars: ResolvedVar[], warnings: string[]): string[] {
+  const errors: string[] = [];
+  const usable: ResolvedVar[] = [];
+  for (const rv of vars) {
+    try {
+      hclLiteral(hclValue(rv));
+      usable.push(rv);
+    } catch (e) {
+      if (!(e instanceof HclError)) throw e;
+      errors.push(
+        `vars: section "${rv.section}" group "${rv.group}" key "${rv.v.key}": not an HCL expression (${e.message})`,
+      );
     }
   }
-  if (found) return;
-  if (module) {
-    warnings.push(`key "${rv.v.key}": no terraform sample has module "${module[1]}"; the value is not written`);
-  } else if (names.length > 0) {
-    samples[names[0]!] = appendVariable(samples[names[0]!]!, rv.v.key, value);
-  } else {
-    warnings.push(`key "${rv.v.key}": the use case has no terraform sample; the value is not written`);
+  const edits: AttributeEdit[] = usable.map((rv) => {
+    const module = /^module\.([^.]+)\.([^.]+)$/.exec(rv.v.key);
+    return module
+      ? { labels: ['module', module[1]!], attr: module[2]!, value: hclValue(rv) }
+      : { labels: ['variable', rv.v.key], attr: 'default', value: hclValue(rv) };
+  });
+  const found = edits.map(() => false);
+  const names = Object.keys(samples);
+  for (const name of names) {
+    let r: ReturnType<typeof applyEdits>;
+    try {
+      r = applyEdits(samples[name]!, edits);
+    } catch (e) {
+      if (e instanceof HclError) throw new FormsError(`terraform.${name}: ${e.message}`);
+      throw e;
+    }
+    samples[name] = r.text;
+    r.found.forEach((f, i) => {
+      if (f) found[i] = true;
+    });
   }
+  const declared: [string, unknown][] = [];
+  usable.forEach((rv, i) => {
+    if (found[i]) return;
+    const edit = edits[i]!;
+    if (edit.labels[0] === 'module') {
+      warnings.push(`key "${rv.v.key}": no terraform sample has module "${edit.labels[1]}"; the value is not written`);
+    } else if (names.length > 0) {
+      declared.push([rv.v.key, edit.value]);
+    } else {
+      warnings.push(`key "${rv.v.key}": the use case has no terraform sample; the value is not written`);
+    }
+  });
+  if (declared.length > 0) samples[names[0]!] = appendVariables(samples[names[0]!]!, declared);
+  return errors;
 }

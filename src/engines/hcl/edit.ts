@@ -30,44 +30,94 @@ export function setVariableDefault(src: string, variable: string, value: unknown
   return setBlockAttribute(src, ['variable', variable], 'default', value);
 }
 
-/** Appends a `variable "<name>" { default = value }` block at the end of the file. */
-export function appendVariable(src: string, variable: string, value: unknown): string {
+/** Appends `variable "<name>" { default = value }` blocks at the end of the file. */
+export function appendVariables(src: string, variables: readonly (readonly [string, unknown])[]): string {
   const sep = src === '' || src.endsWith('\n') ? '' : '\n';
-  return `${src}${sep}\nvariable ${quote(variable)} {\n  default = ${hclLiteral(value, '  ')}\n}\n`;
+  const blocks = variables.map(
+    ([name, value]) => `\nvariable ${quote(name)} {\n  default = ${hclLiteral(value, '  ')}\n}\n`,
+  );
+  return `${src}${sep}${blocks.join('')}`;
 }
 
 /** Sets an attribute of the first top-level block whose type and labels are `labels`. */
 export function setBlockAttribute(src: string, labels: readonly string[], attr: string, value: unknown): EditResult {
-  if (!IDENT.test(attr)) throw new HclError(`"${attr}" is not an attribute name`, 1);
+  const r = applyEdits(src, [{ labels, attr, value }]);
+  return { text: r.text, found: r.found[0]! };
+}
+
+/** One attribute to set in the first top-level block with these type and labels (`['module', 'vm']`). */
+export interface AttributeEdit {
+  labels: readonly string[];
+  attr: string;
+  value: unknown;
+}
+
+interface Splice {
+  from: number;
+  to: number;
+  text: string;
+}
+
+/**
+ * Applies many attribute edits to one file with a single tokenization (a form sets hundreds of
+ * attributes of one sample). `found[i]` tells whether edit i's block exists; other edits still apply.
+ */
+export function applyEdits(src: string, edits: readonly AttributeEdit[]): { text: string; found: boolean[] } {
+  for (const e of edits) if (!IDENT.test(e.attr)) throw new HclError(`"${e.attr}" is not an attribute name`, 1);
   const tokens = tokenize(src);
   checkBalanced(tokens, src);
-  const block = findBlock(tokens, labels);
-  if (!block) return { text: src, found: false };
-  const existing = findAttribute(tokens, block.open + 1, block.close, attr);
-  if (existing) {
-    const indent = lineIndent(src, tokens[existing.name]!.start);
-    const literal = hclLiteral(value, indent);
-    const from = tokens[existing.valueStart]!.start;
-    const to = tokens[existing.valueEnd]!.end;
-    return { text: src.slice(0, from) + literal + src.slice(to), found: true };
-  }
-  const blockIndent = lineIndent(src, tokens[block.start]!.start);
-  const indent = firstAttributeIndent(src, tokens, block.open + 1, block.close) ?? `${blockIndent}  `;
-  const line = `${indent}${attr} = ${hclLiteral(value, indent)}\n`;
+  const blocks = indexBlocks(tokens);
+  const splices: Splice[] = [];
+  const added = new Map<BlockAt, string[]>();
+  const found = edits.map((edit) => {
+    const block = blocks.get(edit.labels.join('\0'));
+    if (!block) return false;
+    block.attributes ??= indexAttributes(tokens, block.open + 1, block.close);
+    const existing = block.attributes.get(edit.attr);
+    if (existing) {
+      const indent = lineIndent(src, tokens[existing.name]!.start);
+      splices.push({
+        from: tokens[existing.valueStart]!.start,
+        to: tokens[existing.valueEnd]!.end,
+        text: hclLiteral(edit.value, indent),
+      });
+    } else {
+      block.indent ??=
+        firstAttributeIndent(src, tokens, block.open + 1, block.close) ?? `${blockIndentOf(src, tokens, block)}  `;
+      const lines = added.get(block) ?? [];
+      lines.push(`${block.indent}${edit.attr} = ${hclLiteral(edit.value, block.indent)}\n`);
+      added.set(block, lines);
+    }
+    return true;
+  });
+  for (const [block, lines] of added) splices.push(insertion(src, tokens, block, lines.join('')));
+  splices.sort((a, b) => b.from - a.from);
+  let text = src;
+  for (const s of splices) text = text.slice(0, s.from) + s.text + text.slice(s.to);
+  return { text, found };
+}
+
+function blockIndentOf(src: string, tokens: readonly Token[], block: BlockAt): string {
+  return lineIndent(src, tokens[block.start]!.start);
+}
+
+/** New attribute lines go before the closing `}`; a `}` sharing its line with other text gets its own. */
+function insertion(src: string, tokens: readonly Token[], block: BlockAt, lines: string): Splice {
   const close = tokens[block.close]!;
   const closeLineStart = src.lastIndexOf('\n', close.start - 1) + 1;
-  if (src.slice(closeLineStart, close.start).trim() === '') {
-    return { text: src.slice(0, closeLineStart) + line + src.slice(closeLineStart), found: true };
-  }
-  // `}` shares its line with other text (`module "m" { source = "x" }`): open a line before it.
-  const before = src.slice(0, close.start).replace(/[ \t]+$/, '');
-  return { text: `${before}\n${line}${blockIndent}${src.slice(close.start)}`, found: true };
+  if (src.slice(closeLineStart, close.start).trim() === '')
+    return { from: closeLineStart, to: closeLineStart, text: lines };
+  let from = close.start;
+  while (from > 0 && (src[from - 1] === ' ' || src[from - 1] === '\t')) from--;
+  return { from, to: close.start, text: `\n${lines}${blockIndentOf(src, tokens, block)}` };
 }
 
 interface BlockAt {
   start: number;
   open: number;
   close: number;
+  attributes?: Map<string, AttributeAt>;
+  indent?: string;
 }
 
 function significant(t: Token): boolean {
@@ -80,7 +130,9 @@ function unquote(t: Token): string | undefined {
   return undefined;
 }
 
-function findBlock(tokens: readonly Token[], labels: readonly string[]): BlockAt | undefined {
+/** Top-level blocks by their type and labels joined with NUL; the first of a kind wins. */
+function indexBlocks(tokens: readonly Token[]): Map<string, BlockAt> {
+  const out = new Map<string, BlockAt>();
   let depth = 0;
   let lineStart = true;
   for (let i = 0; i < tokens.length; i++) {
@@ -91,22 +143,24 @@ function findBlock(tokens: readonly Token[], labels: readonly string[]): BlockAt
     if (!significant(t)) continue;
     const atStart = lineStart;
     lineStart = false;
-    if (depth !== 0 || !atStart || t.kind !== 'ident' || t.text !== labels[0]) continue;
-    let j = i;
-    let matched = true;
-    for (const label of labels.slice(1)) {
+    if (depth !== 0 || !atStart || t.kind !== 'ident') continue;
+    const labels = [t.text];
+    let j = nextSignificant(tokens, i + 1);
+    while (j < tokens.length && (tokens[j]!.kind === 'string' || tokens[j]!.kind === 'ident')) {
+      const label = unquote(tokens[j]!);
+      if (label === undefined) break;
+      labels.push(label);
       j = nextSignificant(tokens, j + 1);
-      if (j >= tokens.length || unquote(tokens[j]!) !== label) {
-        matched = false;
-        break;
-      }
     }
-    if (!matched) continue;
-    const open = nextSignificant(tokens, j + 1);
-    if (tokens[open]?.text !== '{') continue;
-    return { start: i, open, close: matchingClose(tokens, open) };
+    if (tokens[j]?.text !== '{') continue;
+    const close = matchingClose(tokens, j);
+    const key = labels.join('\0');
+    if (!out.has(key)) out.set(key, { start: i, open: j, close });
+    // The body's tokens are skipped: blocks are only looked for at the top level.
+    i = close;
+    lineStart = false;
   }
-  return undefined;
+  return out;
 }
 
 function nextSignificant(tokens: readonly Token[], from: number): number {
@@ -131,8 +185,9 @@ interface AttributeAt {
   valueEnd: number;
 }
 
-/** The attribute `attr` directly in the body (not in nested blocks), with its value's token range. */
-function findAttribute(tokens: readonly Token[], from: number, to: number, attr: string): AttributeAt | undefined {
+/** The attributes directly in a body (not in nested blocks), with their values' token ranges. */
+function indexAttributes(tokens: readonly Token[], from: number, to: number): Map<string, AttributeAt> {
+  const out = new Map<string, AttributeAt>();
   let depth = 0;
   let lineStart = true;
   for (let i = from; i < to; i++) {
@@ -146,13 +201,15 @@ function findAttribute(tokens: readonly Token[], from: number, to: number, attr:
     lineStart = false;
     if (t.kind === 'open') depth++;
     else if (t.kind === 'close') depth--;
-    if (depth !== 0 || !atStart || t.kind !== 'ident' || t.text !== attr) continue;
+    if (depth !== 0 || !atStart || t.kind !== 'ident') continue;
     const eq = nextSignificant(tokens, i + 1);
     if (tokens[eq]?.text !== '=') continue;
     const valueStart = nextSignificant(tokens, eq + 1);
-    return { name: i, valueStart, valueEnd: valueEnd(tokens, valueStart, to) };
+    const end = valueEnd(tokens, valueStart, to);
+    if (!out.has(t.text)) out.set(t.text, { name: i, valueStart, valueEnd: end });
+    i = end;
   }
-  return undefined;
+  return out;
 }
 
 /** Last significant token of the expression starting at `start`: up to a newline outside brackets. */
