@@ -57,6 +57,11 @@ describe('forms YAML as Go yaml.v2 reads it', () => {
     for (let i = 1; i <= 9; i++) defs.push(`($ define "t${i}" $)${`($ template "t${i - 1}" $)`.repeat(10)}($ end $)`);
     const bomb = `${defs.join('')}a: "($ template "t9" $)"\n`;
     assert.throws(() => loadFormsText(bomb, { stackVersion: 4 }), FormsBudgetError);
+    // Nested ranges: steps run out before the output does.
+    const ten = `list ${Array.from({ length: 10 }, (_, i) => i).join(' ')}`;
+    const loops = `a: "($ range (${ten}) $)($ range (${ten}) $)($ range (${ten}) $)x($ end $)($ end $)($ end $)"\n`;
+    assert.equal((loadFormsText(loops, { stackVersion: 4 }).file as any).a.length, 1000);
+    assert.throws(() => loadFormsText(loops, { stackVersion: 4, budgets: { maxSteps: 500 } }), FormsBudgetError);
   });
 });
 
