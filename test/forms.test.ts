@@ -115,6 +115,38 @@ for (const engine of testEngines()) {
       ]);
     });
 
+    it('validateFormsFile answers 200 even when attributes have the wrong JSON types', async () => {
+      const odd = structuredClone(FORM) as any;
+      Object.assign(odd.use_cases[0].sections[0].groups[0].vars[0], {
+        source: { a: 1 },
+        required: 'yes',
+        depends_on: [1, { b: 2 }],
+        description: ['x'],
+        unit: 5,
+        folded: 'no',
+        values_ref: 7,
+        validations: 'nope',
+        mismatch_values: 'x',
+      });
+      odd.use_cases[0].sections[0].groups[0].condition = 42;
+      odd.use_cases[0].sections[0].groups[0].folded = 'x';
+      const res = await validate(odd);
+      assert.equal(res.status, 200, res.text);
+      assert.ok(res.body.data.errors.length >= 8, res.text);
+      for (const file of [
+        null,
+        3,
+        'x',
+        [1],
+        { use_cases: 'no' },
+        { version: '9', use_cases: [{ name: 'a', sections: [1] }] },
+      ]) {
+        const r = await validate(file);
+        assert.equal(r.status, 200, r.text);
+        assert.ok(r.body.data.errors.length > 0, JSON.stringify(file));
+      }
+    });
+
     it('validateFormsFile reads a YAML text, legacy format included', async () => {
       const text =
         'default:\n  pipeline:\n    Repos:\n      - {name: Branch, key: branch, widget: simple_text, type: string, default: main}\n';

@@ -70,10 +70,11 @@ export function validateForms(file: unknown, options: ValidateOptions): Validati
     }
     if (count > maxVars) {
       errors.push(`${INVALID}use case "${uc.name}" has ${count} variables, more than ${maxVars}`);
-      useCases.push(out);
+      useCases.push({ name: uc.name, sections: [] });
       continue;
     }
     checkUseCase(groups, errors, options);
+    for (const { group } of groups) group.vars = group.vars.map(presentable);
     useCases.push(out);
   }
   return { errors, forms: { version: structure.version, use_cases: useCases } };
@@ -392,5 +393,24 @@ function validationProblems(v: FormVar, options: ValidateOptions): string[] {
       );
     }
   });
+  return out;
+}
+
+const STRING_ATTRIBUTES = ['description', 'unit', 'values_ref', 'source'] as const;
+const BOOLEAN_ATTRIBUTES = ['required', 'folded'] as const;
+
+/**
+ * The var as the tree answers it: an attribute of the wrong JSON type (already reported) is left out,
+ * so the answer always fits the contract's FormEntity.
+ */
+function presentable(v: FormVar): FormVar {
+  const out: FormVar = { ...v };
+  for (const attr of STRING_ATTRIBUTES) if (out[attr] !== undefined && typeof out[attr] !== 'string') delete out[attr];
+  for (const attr of BOOLEAN_ATTRIBUTES)
+    if (out[attr] !== undefined && typeof out[attr] !== 'boolean') delete out[attr];
+  if (out.depends_on !== undefined && !isStringList(out.depends_on)) delete out.depends_on;
+  for (const attr of ['validations', 'mismatch_values'] as const) {
+    if (out[attr] !== undefined && !Array.isArray(out[attr])) delete out[attr];
+  }
   return out;
 }
