@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: HCL template sequences are the subject of these tests
 // The token-level HCL editor on the Terraform files of the fixture stacks: an edited attribute changes
 // its own line(s) only, every other line stays byte-identical, and the result still tokenizes with
 // balanced brackets. (@cdktf/hcl2json is not installed: the re-parse is our own tokenizer's.)

@@ -71,7 +71,7 @@ export function valueProblem(v: FormVar, value: unknown, choices: readonly unkno
     if ((value as number) < min! || (value as number) > max!) return `${describe(value)} is outside [${min}, ${max}]`;
     return undefined;
   }
-  if (choices && choices.some(isLabelled)) {
+  if (choices?.some(isLabelled)) {
     return pickChoice(choices, value) ? undefined : `${describe(value)} is not one of the allowed values`;
   }
   const problem = typeProblem(v.type, value);
