@@ -13,6 +13,7 @@ import {
   loadFormsText,
   parseCondition,
   parseGoYaml,
+  setYamlKey,
   validateForms,
 } from '../../src/engines/forms/index.js';
 import { linearRegExp } from '../../src/platform/text/linear-regexp.js';
@@ -62,6 +63,21 @@ describe('forms YAML as Go yaml.v2 reads it', () => {
     const loops = `a: "($ range (${ten}) $)($ range (${ten}) $)($ range (${ten}) $)x($ end $)($ end $)($ end $)"\n`;
     assert.equal((loadFormsText(loops, { stackVersion: 4 }).file as any).a.length, 1000);
     assert.throws(() => loadFormsText(loops, { stackVersion: 4, budgets: { maxSteps: 500 } }), FormsBudgetError);
+  });
+});
+
+describe('YAML variables edited in place', () => {
+  it('rewrites only the edited pair and appends new keys, comments and spacing kept', () => {
+    const src = '# head\nkeep:  ((cred.key))   # why\nlist:\n  - a\n  - b\n# before last\nlast: "q"\n';
+    assert.equal(
+      setYamlKey(src, 'list', ['c'], 'v'),
+      '# head\nkeep:  ((cred.key))   # why\nlist:\n  - c\n# before last\nlast: "q"\n',
+    );
+    assert.equal(setYamlKey(src, 'keep', 'yes', 'v'), src.replace('keep:  ((cred.key))', 'keep: "yes"'));
+    assert.equal(setYamlKey(src, 'new', { m: 1 }, 'v'), `${src}new:\n  m: 1\n`);
+    assert.equal(setYamlKey('# Expose variables\n', 'a', true, 'v'), '# Expose variables\na: true\n');
+    assert.equal(setYamlKey('', 'a', 1, 'v'), 'a: 1\n');
+    assert.throws(() => setYamlKey('- a\n', 'a', 1, 'v'), /v: the file is not a map of variables/);
   });
 });
 
@@ -276,10 +292,7 @@ describe('interpolation', () => {
       Sizing: { VM: { vm_size: 'M', 'module.vm.disk_gb': 40, 'module.vm.name': 'web' } },
     });
     assert.deepEqual(r.errors, []);
-    assert.equal(
-      r.files.variables,
-      '# Expose variables to the pipeline.\n\naws_cred: ((aws))\naws_region: eu-west-3\n',
-    );
+    assert.equal(r.files.variables, '# Expose variables to the pipeline.\naws_cred: ((aws))\naws_region: eu-west-3\n');
     assert.equal(
       r.files.terraform.main,
       '# The VM\nmodule "vm" {\n  #####\n  source  = "./module-vm"\n  disk_gb = 40 # small\n\n  tags = {\n    disk_gb = 1\n  }\n  type = "small"\n  name = "web"\n}\n\nmodule "other" {\n  disk_gb = 1\n}\n\nvariable "vm_size" {\n  default = "M"\n}\n',

@@ -1,15 +1,13 @@
 // Form values written into a use case's sample files: top-level keys of the pipeline variables and
 // ansible YAML files, `module.<m>.<attr>` inside Terraform module blocks. Untouched text stays as it was.
 
-import type * as YAML from 'yaml';
-import { isMap, parseDocument } from 'yaml';
 import { type AttributeEdit, appendVariables, applyEdits, HclError, HclExpression, hclLiteral } from '../hcl/edit.js';
 import { type Budgets, renderStackFile, type StackContext, TemplateError } from '../stacktpl/index.js';
 import { FormsBudgetError, FormsError } from './errors.js';
 import type { FormsFile, FormValues } from './model.js';
 import { type ResolvedVar, resolveValues } from './resolve.js';
 import type { RegExpCompiler } from './validate.js';
-import { GO_YAML_OPTIONS } from './yaml.js';
+import { setYamlKeys } from './yaml-edit.js';
 
 /** The sample files of a use case, by technology (terraform and ansible by their name in `.cycloid.yml`). */
 export interface Samples {
@@ -62,22 +60,21 @@ export function interpolate(
     files.ansible[name] = render(text, `ansible.${name}`);
 
   const warnings: string[] = [];
-  // YAML files are parsed once and printed once: one parse per key would be quadratic.
-  const variables = yamlFile(files.variables, 'variables');
-  const ansible = Object.entries(files.ansible).map(
-    ([name, text]) => [name, yamlFile(text, `ansible.${name}`)] as const,
-  );
+  // Each YAML file is edited once with all its keys: one parse per key would be quadratic.
+  const pipeline: [string, unknown][] = [];
+  const ansible: [string, unknown][] = [];
   const terraform: ResolvedVar[] = [];
   for (const rv of vars) {
     for (const technology of rv.technologies) {
-      if (technology === 'pipeline') variables.set(rv.v.key, rv.value);
-      else if (technology === 'ansible') for (const [, doc] of ansible) doc.set(rv.v.key, rv.value);
+      if (technology === 'pipeline') pipeline.push([rv.v.key, rv.value]);
+      else if (technology === 'ansible') ansible.push([rv.v.key, rv.value]);
       else terraform.push(rv);
     }
   }
+  files.variables = setYamlKeys(files.variables, pipeline, 'variables');
+  for (const [name, text] of Object.entries(files.ansible))
+    files.ansible[name] = setYamlKeys(text, ansible, `ansible.${name}`);
   errors.push(...writeTerraform(files.terraform, terraform, warnings));
-  files.variables = variables.print();
-  for (const [name, doc] of ansible) files.ansible[name] = doc.print();
   checkSize(files, context.maxOutputBytes ?? DEFAULT_MAX_OUTPUT);
   return { errors, warnings, vars, files };
 }
@@ -105,33 +102,9 @@ function checkSize(files: Required<Samples>, limit: number): void {
   if (size > limit) throw new FormsBudgetError(`the rendered files pass ${limit} bytes`);
 }
 
-interface YamlFile {
-  set(key: string, value: unknown): void;
-  print(): string;
-}
-
-/** A YAML file whose top-level keys are set, keeping its comments; an empty or comment-only file becomes a map. */
-function yamlFile(text: string, name: string): YamlFile {
-  const doc = parseDocument<YAML.Node, false>(text, GO_YAML_OPTIONS);
-  if (doc.errors.length > 0) throw new FormsError(`${name}: ${doc.errors[0]!.message.split('\n')[0]}`);
-  let changed = false;
-  return {
-    set(key, value) {
-      if (doc.contents === null || doc.contents === undefined) doc.contents = doc.createNode({});
-      else if (!isMap(doc.contents)) throw new FormsError(`${name}: the file is not a map of variables`);
-      doc.set(key, doc.createNode(value));
-      changed = true;
-    },
-    // An untouched file is returned as it came, byte for byte.
-    print: () => (changed ? doc.toString({ lineWidth: 0 }) : text),
-  };
-}
-
-/** Sets one top-level key of a YAML file (see yamlFile). */
+/** Sets one top-level key of a YAML file (see setYamlKeys). */
 export function setYamlKey(text: string, key: string, value: unknown, name: string): string {
-  const file = yamlFile(text, name);
-  file.set(key, value);
-  return file.print();
+  return setYamlKeys(text, [[key, value]], name);
 }
 
 /** An HCL value of a var: `raw` text is an expression written as it stands. */
