@@ -40,9 +40,10 @@ function lineOf(src: string, pos: number): number {
   return line;
 }
 
-const isIdentStart = (c: string) => /[A-Za-z_]/.test(c);
-const isIdentPart = (c: string) => /[A-Za-z0-9_-]/.test(c);
+// Character classes by code: the tokenizer runs once per sample and edit batch, over every byte.
 const isDigit = (c: string) => c >= '0' && c <= '9';
+const isIdentStart = (c: string) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_';
+const isIdentPart = (c: string) => isIdentStart(c) || isDigit(c) || c === '-';
 
 /** Splits HCL source into tokens covering it entirely. Throws HclError on unterminated text. */
 export function tokenize(src: string): Token[] {
@@ -79,7 +80,7 @@ export function tokenize(src: string): Token[] {
       push('ident', j);
     } else if (isDigit(c)) {
       let j = i + 1;
-      while (j < src.length && /[0-9.eE]/.test(src[j]!)) {
+      while (j < src.length && (isDigit(src[j]!) || src[j] === '.' || src[j] === 'e' || src[j] === 'E')) {
         if ((src[j] === 'e' || src[j] === 'E') && (src[j + 1] === '+' || src[j + 1] === '-')) j++;
         j++;
       }
