@@ -48,6 +48,7 @@ function upstream(): Promise<{ server: Server; url: string }> {
     '/huge.json': [200, `[${'"x",'.repeat(400_000)}"x"]`],
   };
   const server = createServer((req, res) => {
+    if (req.url === '/hang') return; // never answers: the 5 s timeout ends the call
     const [status, body] = routes[req.url ?? ''] ?? [404, ''];
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(body);
@@ -78,6 +79,7 @@ for (const engine of testEngines()) {
       values = await upstream();
     });
     after(async () => {
+      values.server.closeAllConnections();
       values.server.close();
       await server.close();
     });
@@ -196,6 +198,7 @@ for (const engine of testEngines()) {
         [`${values.url}/huge.json`, /more than 1048576 bytes/],
         ['ftp://example.com/list.json', /only http and https/],
         ['http://169.254.169.254/latest/meta-data', /169\.254\.169\.254/],
+        [`${values.url}/hang`, /did not answer within 5000 ms/],
       ];
       for (const [url, message] of cases) {
         const res = await valuesRef(url);
