@@ -15,3 +15,4 @@ export * from './model.js';
 export { type Resolution, type ResolvedVar, resolveValues } from './resolve.js';
 export { type RegExpCompiler, type ValidateOptions, type ValidationResult, validateForms } from './validate.js';
 export { GO_YAML_OPTIONS, type ParsedYaml, parseGoYaml, type YamlWarning } from './yaml.js';
+export { setYamlKeys } from './yaml-edit.js';
