@@ -200,6 +200,9 @@ export const PROBES: Probe[] = [
   },
   { operationId: 'getOrganizationEnvironments' },
   { operationId: 'getCloudProviders' },
+  // forms
+  { operationId: 'validateFormsFile', body: () => ({ form_file: { use_cases: [] } }) },
+  // valuesRefForms declares the same permission; a 2xx needs an upstream (test/forms.test.ts has one).
 ];
 
 /** Every module, wired as the app wires them, to read their operation tables. */

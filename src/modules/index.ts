@@ -5,6 +5,7 @@ import { credentialsModule } from './credentials/routes.js';
 import type { ModuleDeps } from './deps.js';
 import { eventsModule } from './events/routes.js';
 import { externalBackendsModule } from './external-backends/routes.js';
+import { formsModule } from './forms/routes.js';
 import { infraPoliciesModule } from './infra-policies/routes.js';
 import { logsModule } from './logs/routes.js';
 import { membersModule } from './members/routes.js';
@@ -38,5 +39,6 @@ export function createModules(deps: ModuleDeps): Module[] {
     configRepositoriesModule(deps),
     projectsModule(deps),
     infraPoliciesModule(deps),
+    formsModule(deps),
   ];
 }

@@ -1,0 +1,128 @@
+// The normalized forms tree (the contract's FormsFileV3) and the vocabulary of the format.
+
+export const TECHNOLOGIES = ['pipeline', 'terraform', 'ansible'] as const;
+export type Technology = (typeof TECHNOLOGIES)[number];
+
+/**
+ * `raw` is not in the v6 model, but older public stacks declare it for HCL expressions given as text
+ * (security group rules): it is accepted and its value is written as it stands.
+ */
+export const VAR_TYPES = ['integer', 'float', 'string', 'array', 'boolean', 'map', 'raw'] as const;
+export type VarType = (typeof VAR_TYPES)[number];
+
+export const WIDGETS = [
+  'auto_complete',
+  'dropdown',
+  'radios',
+  'slider_list',
+  'slider_range',
+  'number',
+  'simple_text',
+  'switch',
+  'text_area',
+  'cy_cred',
+  'cy_scs',
+  'cy_crs',
+  'cy_branch',
+  'cy_inventory_resource',
+  'hidden',
+] as const;
+export type Widget = (typeof WIDGETS)[number];
+
+const ANY: readonly VarType[] = VAR_TYPES;
+const TEXT: readonly VarType[] = ['string'];
+const NUMBERS: readonly VarType[] = ['integer', 'float'];
+
+/** Types each widget can edit: what public stacks use, widened where the widget obviously fits. */
+export const WIDGET_TYPES: Record<Widget, readonly VarType[]> = {
+  auto_complete: ['string', 'integer', 'float'],
+  dropdown: ['string', 'integer', 'float', 'map'],
+  radios: ['string', 'integer', 'float', 'boolean'],
+  slider_list: ['string', 'integer', 'float', 'map'],
+  slider_range: NUMBERS,
+  number: NUMBERS,
+  simple_text: ['string', 'integer', 'float'],
+  switch: ['boolean'],
+  text_area: ['string', 'array', 'map', 'raw'],
+  cy_cred: TEXT,
+  cy_scs: TEXT,
+  cy_crs: TEXT,
+  cy_branch: TEXT,
+  cy_inventory_resource: TEXT,
+  hidden: ANY,
+};
+
+/** Widgets whose value is one of `values` (or of what `values_ref` returns). */
+export const PICK_WIDGETS: ReadonlySet<Widget> = new Set(['dropdown', 'radios', 'slider_list']);
+
+export interface Validation {
+  regexp: string;
+  error_message?: string;
+}
+
+/** A variable of the form (FormEntity); attributes the model does not know are kept as they came. */
+export interface FormVar {
+  name: string;
+  key: string;
+  widget: Widget;
+  type: VarType;
+  description?: string;
+  default?: unknown;
+  values?: unknown;
+  values_ref?: string;
+  required?: boolean;
+  unit?: string;
+  validations?: Validation[];
+  widget_config?: Record<string, unknown>;
+  source?: string;
+  depends_on?: string[];
+  folded?: boolean;
+  quota_config?: Record<string, unknown>;
+  [extra: string]: unknown;
+}
+
+export interface FormGroup {
+  name: string;
+  technologies: Technology[];
+  condition?: string;
+  folded?: boolean;
+  vars: FormVar[];
+}
+
+export interface FormSection {
+  name: string;
+  groups: FormGroup[];
+}
+
+export interface FormUseCase {
+  name: string;
+  sections: FormSection[];
+}
+
+export interface FormsFile {
+  version: string;
+  use_cases: FormUseCase[];
+}
+
+/** Input values: section name -> group name -> var key -> value (the contract's FormVariables). */
+export type FormValues = Record<string, Record<string, Record<string, unknown>>>;
+
+/** A `{options: [...]}` dynamic default or values list. */
+export interface DynamicOption {
+  name?: string;
+  condition: string;
+  default?: unknown;
+  values?: unknown[];
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** `{options: [...]}` in place of a static default or values list. */
+export function dynamicOptions(v: unknown): DynamicOption[] | undefined {
+  if (isPlainObject(v) && Array.isArray(v.options) && Object.keys(v).length === 1) {
+    return v.options as DynamicOption[];
+  }
+  return undefined;
+}

@@ -1,0 +1,64 @@
+// Top-level keys of a YAML variables file set in place: only the edited pairs are rewritten and new
+// keys are appended, so comments, spacing and quoting of every other line stay as people wrote them
+// (printing the whole document again would lose some comments and re-space values).
+
+import { isMap, isScalar, parseDocument, stringify, type Node as YamlNode } from 'yaml';
+import { FormsError } from './errors.js';
+import { GO_YAML_OPTIONS } from './yaml.js';
+
+interface Splice {
+  from: number;
+  to: number;
+  text: string;
+}
+
+/** `key: value` as a block-style YAML pair (no trailing newline). */
+function pairText(key: string, value: unknown): string {
+  return stringify({ [key]: value }, { ...GO_YAML_OPTIONS, lineWidth: 0 }).replace(/\n$/, '');
+}
+
+/**
+ * Sets each `[key, value]` at the top level of `text` (a YAML map, or an empty or comment-only file).
+ * Throws FormsError naming `name` when the file is not YAML or not a map.
+ */
+export function setYamlKeys(text: string, entries: readonly (readonly [string, unknown])[], name: string): string {
+  if (entries.length === 0) return text;
+  const doc = parseDocument(text, GO_YAML_OPTIONS);
+  if (doc.errors.length > 0) throw new FormsError(`${name}: ${doc.errors[0]!.message.split('\n')[0]}`);
+  const contents = doc.contents as YamlNode | null;
+  if (contents !== null && !isMap(contents)) throw new FormsError(`${name}: the file is not a map of variables`);
+  const anchored = isMap(contents) && contents.items.some((p) => (p.value as YamlNode | null)?.anchor !== undefined);
+  if (isMap(contents) && (contents.flow || anchored)) {
+    // A one-line `{a: 1}` file has no line of its own to keep, and an anchored value may be aliased
+    // elsewhere: print the document again.
+    for (const [key, value] of entries) doc.set(key, doc.createNode(value));
+    return doc.toString({ lineWidth: 0 });
+  }
+  // The last pair of a repeated key is the one yaml.v2 keeps.
+  const pairs = new Map<string, { keyStart: number; valueEnd: number }>();
+  for (const pair of isMap(contents) ? contents.items : []) {
+    const key = pair.key as YamlNode | null;
+    const value = pair.value as YamlNode | null;
+    if (!isScalar(key) || !key.range) continue;
+    const end = value?.range ? value.range[1] : key.range[1];
+    pairs.set(String(key.value), { keyStart: key.range[0], valueEnd: end });
+  }
+  const splices: Splice[] = [];
+  const appended: string[] = [];
+  for (const [key, value] of entries) {
+    const at = pairs.get(key);
+    if (at) {
+      // Line breaks that end the old value's range end the new one too.
+      const trailing = /\s*$/.exec(text.slice(at.keyStart, at.valueEnd))![0];
+      splices.push({ from: at.keyStart, to: at.valueEnd, text: pairText(key, value) + trailing });
+    } else appended.push(pairText(key, value));
+  }
+  splices.sort((a, b) => b.from - a.from);
+  let out = text;
+  for (const s of splices) out = out.slice(0, s.from) + s.text + out.slice(s.to);
+  if (appended.length > 0) {
+    const sep = out === '' || out.endsWith('\n') ? '' : '\n';
+    out = `${out}${sep}${appended.join('\n')}\n`;
+  }
+  return out;
+}
