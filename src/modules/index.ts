@@ -1,5 +1,6 @@
 import type { Module } from '../platform/module.js';
 import { apiKeysModule } from './api-keys/routes.js';
+import { catalogModule } from './catalog/routes.js';
 import { credentialsModule } from './credentials/routes.js';
 import type { ModuleDeps } from './deps.js';
 import { eventsModule } from './events/routes.js';
@@ -32,5 +33,6 @@ export function createModules(deps: ModuleDeps): Module[] {
     credentialsModule(deps),
     externalBackendsModule(deps),
     logsModule(deps),
+    catalogModule(deps),
   ];
 }
