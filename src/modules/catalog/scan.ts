@@ -17,8 +17,8 @@ import type { Git, GitRemote } from '../../platform/git/index.js';
 /** Bumped when indexing reads files differently: sources indexed by an older version are read again. */
 export const INDEX_VERSION = 1;
 
-/** Files read at once from the git cache (each read is one git process). */
-const READ_CONCURRENCY = 8;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+const READABLE_PATH = /^[^\x00-\x1f\x7f\\]+$/;
 
 export interface ScannedStack {
   directory: string;
@@ -52,38 +52,37 @@ export async function scanRepository(
   const { dir, commit } = await git.sync(remote, branch);
   if (skipCommit && skipCommit === commit) return null;
   const listing = await git.listFiles(dir, commit);
-  const present = new Set(listing.filter((f) => !f.symlink).map((f) => f.path));
-  const read = (path: string) => git.readFile(dir, commit, path).then((b) => b.toString('utf8'));
+  // Names git cannot be asked for by path (control characters, backslashes) are no stack's files.
+  const present = new Set(listing.filter((f) => !f.symlink && READABLE_PATH.test(f.path)).map((f) => f.path));
+  const readAll = async (paths: string[]) => {
+    const read = await git.readFiles(dir, commit, paths);
+    return new Map([...read].map(([path, bytes]) => [path, bytes.toString('utf8')]));
+  };
 
   const problems: FileProblem[] = [];
   const warnings: FileProblem[] = [];
   const markers = findStackMarkers([...present]);
-  const entries = (
-    await mapLimit(markers, READ_CONCURRENCY, async (marker) => {
-      let parsed: ParsedStack;
-      let markerText: string;
-      try {
-        markerText = await read(marker.file);
-        parsed = parseStackDefinition(markerText, marker.file);
-      } catch (error) {
-        if (!(error instanceof StackFileError)) throw error;
-        problems.push(error.problem);
-        return undefined;
-      }
+  const markerTexts = await readAll(markers.map((m) => m.file));
+  const entries: CatalogEntry<string>[] = [];
+  for (const marker of markers) {
+    const markerText = markerTexts.get(marker.file) ?? '';
+    try {
+      const parsed = parseStackDefinition(markerText, marker.file);
       warnings.push(...parsed.warnings);
-      return { marker, parsed, extra: markerText } satisfies CatalogEntry<string>;
-    })
-  ).filter((e): e is CatalogEntry<string> => e !== undefined);
+      entries.push({ marker, parsed, extra: markerText });
+    } catch (error) {
+      if (!(error instanceof StackFileError)) throw error;
+      problems.push(error.problem);
+    }
+  }
   const { kept, problems: duplicates } = dedupeCanonicals(entries);
   problems.push(...duplicates);
 
-  // Every file of every stack goes through one pool: the number of git processes stays bounded.
+  // Every file of every stack in one read: one git process for the whole catalog.
   const wanted = kept.map(({ marker, parsed }) =>
     referencedFiles(marker.directory, parsed.definition).filter((p) => present.has(p)),
   );
-  const paths = [...new Set(wanted.flat())];
-  const contents = await mapLimit(paths, READ_CONCURRENCY, read);
-  const byPath = new Map(paths.map((path, i) => [path, contents[i]!]));
+  const byPath = await readAll([...new Set(wanted.flat())]);
 
   const stacks = kept.map(({ marker, parsed, extra }, index): ScannedStack => {
     const files: Record<string, string> = {};
@@ -107,17 +106,4 @@ export async function scanRepository(
 export async function remoteHead(git: Git, remote: GitRemote, branch: string): Promise<string | undefined> {
   const branches = await git.listBranches(remote);
   return branches.find((b) => b.name === branch)?.commit;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await work(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
