@@ -30,23 +30,24 @@ export async function remoteOf(
 
 /**
  * A git failure as a client error naming the request field at fault: the branch that is missing, the
- * credential the remote refused, the URL that is refused, unreachable or too large.
+ * credential the remote refused, the URL that is refused, unreachable, too large or not a repository.
+ * The remote is the caller's to choose, so what goes wrong there is the request's problem (422); only
+ * a server without git answers 503.
  */
 export function asFieldError(error: unknown, urlField = 'url'): unknown {
   if (!(error instanceof GitError)) return error;
   switch (error.reason) {
-    case 'not-found':
-      return unprocessable(`${error.message.startsWith('branch ') ? 'branch' : urlField}: ${error.message}`);
+    case 'unavailable':
+      return error;
+    case 'conflict':
+      return new AppError(error.code, `branch: ${error.message}`);
     case 'auth':
       return unprocessable(`credential_canonical: ${error.message}`);
+    case 'not-found':
     case 'invalid':
-      return unprocessable(`${/branch/i.test(error.message) ? 'branch' : urlField}: ${error.message}`);
-    case 'refused':
-    case 'host-key':
-    case 'too-large':
-      return unprocessable(`${urlField}: ${error.message}`);
+      return unprocessable(`${/^branch |branch name/i.test(error.message) ? 'branch' : urlField}: ${error.message}`);
     default:
-      return new AppError(error.code, `${urlField}: ${error.message}`);
+      return unprocessable(`${urlField}: ${error.message}`);
   }
 }
 

@@ -152,9 +152,9 @@ export function catalogModule(deps: ModuleDeps): Module {
       },
     },
     getRepoBranches: {
-      // Any standing in the organization (creation forms of catalog and config repositories); a named
-      // credential needs the right to read it.
-      permission: { action: null },
+      // The server reaches out to a URL of the caller's choice: those who may register a repository may
+      // ask (a named credential also needs the right to read it).
+      permission: { action: 'organization:service_catalog_source:create' },
       handler: (ctx: Ctx<unknown, { git_url: string; credential_canonical?: string }>) =>
         repoBranches(ctx.db, catalog, ctx.access!, ctx.query),
     },

@@ -88,6 +88,13 @@ async function credentialInBody(db: DbHandle, access: Access, canonical: string 
   return credential.id;
 }
 
+const MAX_NAME = 200;
+const CANONICAL = /^[a-z0-9]+[a-z0-9\-_]+[a-z0-9]+$/;
+
+function demandName(name: string): void {
+  if (name.trim() === '' || name.length > MAX_NAME) throw unprocessable(`name: 1 to ${MAX_NAME} characters`);
+}
+
 function demandUrl(url: string, policy: GitUrlPolicy): void {
   const problem = gitUrlProblem(url, policy);
   if (problem) throw unprocessable(`url: ${problem}`);
@@ -118,7 +125,11 @@ export async function createSource(
   input: NewSourceInput,
   inTransaction: InTransaction,
 ): Promise<SourceView> {
+  demandName(input.name);
   const canonical = input.canonical ?? canonicalFromName(input.name);
+  if (!CANONICAL.test(canonical) || canonical.length > 100) {
+    throw unprocessable(`canonical: '${canonical.slice(0, 100)}' derived from the name is not a canonical; give one`);
+  }
   const visibility = demandVisibility(input.visibility ?? 'local');
   const teamId = await teamInBody(db, access, input.team_canonical);
   const credentialId = await credentialInBody(db, access, input.credential_canonical);
@@ -165,6 +176,7 @@ export async function updateSource(
   input: UpdateSourceInput,
   inTransaction: InTransaction,
 ): Promise<SourceView> {
+  demandName(input.name);
   const orgId = access.organization.id;
   const branch = input.branch ?? source.branch;
   const credentialId =
