@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { bareOf, catalogRepo, FIXTURE_STACKS, pushBranch } from './helpers/catalog-repos.js';
+import { bareOf, catalogRepo, commitFiles, FIXTURE_STACKS } from './helpers/catalog-repos.js';
 import { createOrg, type TestOrg, type TestUser, tenant } from './helpers/factories.js';
 import { missingPrograms } from './helpers/git-servers.js';
 import { startServer, type TestServer, testEngines } from './helpers/server.js';
@@ -32,6 +32,18 @@ function stackFiles(root: string): [string, Record<string, any>][] {
 
 const skip = missingPrograms('git');
 
+/** The public catalog as a bare repository, built once for every engine (each gets its own branch). */
+const repoRoot = mkdtempSync(join(tmpdir(), 'gantry-catalog-'));
+let fixtureRepo: string | undefined;
+function fixtureUrl(): string {
+  fixtureRepo ??= catalogRepo(repoRoot, 'public-stacks', {
+    main: { copy: FIXTURE_2023 },
+    empty: { files: { 'README.md': '# nothing here yet\n' } },
+  });
+  return fixtureRepo;
+}
+after(() => rmSync(repoRoot, { recursive: true, force: true }));
+
 for (const engine of testEngines()) {
   describe(`catalog repositories and stacks (${engine})`, { skip }, () => {
     let server: TestServer;
@@ -40,7 +52,9 @@ for (const engine of testEngines()) {
     let token: string;
     let other: { org: TestOrg; token: string };
     let root: string;
-    let fixtureUrl: string;
+    let url: string;
+    /** This engine's branch of the public catalog (the suite pushes to it). */
+    const branch = `catalog-${engine}`;
     const sources = (suffix = '') => `/organizations/${org.canonical}/service_catalog_sources${suffix}`;
     const stacks = (suffix = '', o = org) => `/organizations/${o.canonical}/service_catalogs${suffix}`;
     const create = (body: Record<string, unknown>, as = token) =>
@@ -60,10 +74,8 @@ for (const engine of testEngines()) {
       ({ user: admin, org, token } = await tenant(server));
       other = await tenant(server);
       root = mkdtempSync(join(tmpdir(), 'gantry-catalog-'));
-      fixtureUrl = catalogRepo(root, 'public-stacks', {
-        main: { copy: FIXTURE_2023 },
-        empty: { files: { 'README.md': '# nothing here yet\n' } },
-      });
+      url = fixtureUrl();
+      commitFiles(bareOf(url), branch, {}, 'main');
     });
     after(async () => {
       await server.close();
@@ -73,7 +85,7 @@ for (const engine of testEngines()) {
     let first: any;
 
     it('createServiceCatalogSource fetches and indexes one stack per readable .cycloid.yml, nested ones too', async () => {
-      const res = await create({ name: 'Public stacks', url: fixtureUrl, branch: 'main', visibility: 'shared' });
+      const res = await create({ name: 'Public stacks', url, branch, visibility: 'shared' });
       assert.equal(res.status, 200, res.text);
       first = res.body.data;
       assert.equal(first.canonical, 'public-stacks');
@@ -169,13 +181,10 @@ for (const engine of testEngines()) {
       assert.equal(upd.body.data.team.canonical, 'stack-keepers');
 
       const dummyYml = readFileSync(join(FIXTURE_2023, 'stack-dummy/.cycloid.yml'), 'utf8');
-      pushBranch(bareOf(fixtureUrl), 'main', {
-        copy: FIXTURE_2023,
-        files: {
-          'stack-dummy/.cycloid.yml': dummyYml.replace("name: 'Dummy stack'", "name: 'Dummy stack, renamed'"),
-          'stack-jenkins/.cycloid.yml': null,
-          'deep/er/stack-new/.cycloid.yml': "version: '4'\nname: New\ncanonical: stack-new\nauthor: Us\nconfig:\n",
-        },
+      commitFiles(bareOf(url), branch, {
+        'stack-dummy/.cycloid.yml': dummyYml.replace("name: 'Dummy stack'", "name: 'Dummy stack, renamed'"),
+        'stack-jenkins/.cycloid.yml': null,
+        'deep/er/stack-new/.cycloid.yml': "version: '4'\nname: New\ncanonical: stack-new\nauthor: Us\nconfig:\n",
       });
       const res = await server.request('POST', sources('/public-stacks/refresh'), { token });
       assert.equal(res.status, 200, res.text);
@@ -197,12 +206,12 @@ for (const engine of testEngines()) {
     });
 
     it('an empty branch gives no stacks; a broken stack file is recorded and the others indexed', async () => {
-      const empty = await create({ name: 'Empty', canonical: 'empty-catalog', url: fixtureUrl, branch: 'empty' });
+      const empty = await create({ name: 'Empty', canonical: 'empty-catalog', url, branch: 'empty' });
       assert.equal(empty.status, 200, empty.text);
       assert.equal(empty.body.data.stack_count, 0);
       assert.deepEqual(empty.body.data.service_catalogs, []);
 
-      const url = catalogRepo(root, 'untidy', {
+      const untidy = catalogRepo(root, 'untidy', {
         main: {
           files: {
             'good/.cycloid.yml': 'name: Good\ncanonical: untidy-good\nauthor: A\ndescription: d\ndescription: last\n',
@@ -211,7 +220,7 @@ for (const engine of testEngines()) {
           },
         },
       });
-      const res = await create({ name: 'Untidy', url, branch: 'main' });
+      const res = await create({ name: 'Untidy', url: untidy, branch: 'main' });
       assert.equal(res.status, 200, res.text);
       assert.deepEqual(
         res.body.data.service_catalogs.map((s: any) => [s.canonical, s.description, s.visibility]),
@@ -229,16 +238,12 @@ for (const engine of testEngines()) {
       const before = await sourceCount();
       const cases: [Record<string, unknown>, number, RegExp][] = [
         [{ name: 'X', url: 'http://example.com/repo.git', branch: 'main' }, 422, /^url: .*rule "scheme"/],
-        [{ name: 'X', url: fixtureUrl, branch: 'no-such-branch' }, 422, /^branch: /],
+        [{ name: 'X', url, branch: 'no-such-branch' }, 422, /^branch: /],
         [{ name: 'X', url: `file://${root}/missing.git`, branch: 'main' }, 422, /^url: /],
-        [
-          { name: 'X', url: fixtureUrl, branch: 'main', credential_canonical: 'no-such-cred' },
-          404,
-          /credential_canonical/,
-        ],
-        [{ name: 'X', url: fixtureUrl, branch: 'main', visibility: 'public' }, 422, /^visibility: /],
-        [{ name: 'X', url: fixtureUrl, branch: 'main', team_canonical: 'no-such-team' }, 422, /^team_canonical: /],
-        [{ name: 'Public stacks', url: fixtureUrl, branch: 'main' }, 409, /^canonical: /],
+        [{ name: 'X', url, branch: 'main', credential_canonical: 'no-such-cred' }, 404, /credential_canonical/],
+        [{ name: 'X', url, branch: 'main', visibility: 'public' }, 422, /^visibility: /],
+        [{ name: 'X', url, branch: 'main', team_canonical: 'no-such-team' }, 422, /^team_canonical: /],
+        [{ name: 'Public stacks', url, branch: 'main' }, 409, /^canonical: /],
       ];
       for (const [body, status, message] of cases) {
         const res = await create(body);
@@ -258,7 +263,7 @@ for (const engine of testEngines()) {
       assert.equal(aws.status, 200, aws.text);
       const wrongType = await create({
         name: 'X',
-        url: fixtureUrl,
+        url,
         branch: 'main',
         credential_canonical: 'cloud-keys',
       });
@@ -340,11 +345,15 @@ for (const engine of testEngines()) {
     it('getRepoBranches lists the branches of a URL ([] for an empty repository)', async () => {
       const res = await server.request(
         'GET',
-        `/organizations/${org.canonical}/branches?git_url=${encodeURIComponent(fixtureUrl)}`,
+        `/organizations/${org.canonical}/branches?git_url=${encodeURIComponent(url)}`,
         { token },
       );
       assert.equal(res.status, 200, res.text);
-      assert.deepEqual(res.body.data, ['empty', 'main']);
+      assert.ok(res.body.data.includes(branch));
+      assert.deepEqual(
+        res.body.data.filter((b: string) => !b.startsWith('catalog-')),
+        ['empty', 'main'],
+      );
       const emptyUrl = catalogRepo(root, 'nothing', {});
       const none = await server.request(
         'GET',

@@ -21,6 +21,31 @@ export function catalogRepo(
   return `file://${bare}`;
 }
 
+/**
+ * One commit on top of a branch, writing (or, with `null`, deleting) the given files; `from` starts the
+ * branch at another branch's tip first.
+ */
+export function commitFiles(bare: string, branch: string, files: Record<string, string | null>, from?: string) {
+  const work = mkdtempSync(join(tmpdir(), 'gantry-catalog-work-'));
+  try {
+    gitSync(['clone', '--quiet', '--branch', from ?? branch, bare, work]);
+    if (from) gitSync(['checkout', '--quiet', '-b', branch], work);
+    for (const [path, content] of Object.entries(files)) {
+      const full = join(work, path);
+      if (content === null) rmSync(full, { force: true });
+      else {
+        mkdirSync(dirname(full), { recursive: true });
+        writeFileSync(full, content);
+      }
+    }
+    gitSync(['add', '--all'], work);
+    gitSync(['commit', '--quiet', '--allow-empty', '-m', `change ${branch}`], work);
+    gitSync(['push', '--quiet', 'origin', `${branch}:refs/heads/${branch}`], work);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 /** Replaces a branch's content by one new commit (on top of its history when it exists). */
 export function pushBranch(
   bare: string,
