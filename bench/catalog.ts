@@ -42,7 +42,7 @@ async function main(): Promise<number> {
       });
       const text = await res.text();
       if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-      return { ms: performance.now() - started, json: JSON.parse(text), bytes: text.length };
+      return { ms: performance.now() - started, json: text ? JSON.parse(text) : undefined, bytes: text.length };
     };
     const sources = `/organizations/${org.canonical}/service_catalog_sources`;
 

@@ -13,7 +13,7 @@ import { ownerAfterUpdate, ownerInBody } from '../members/owners.js';
 import { remoteOf, withFieldErrors } from './git.js';
 import { type ChangesView, presentSource, presentStack, type SourceView } from './present.js';
 import { findSource, type SourceRow, sourceQuery, stacksByIds, stacksOfSource, teamByCanonical } from './repo.js';
-import { INDEX_VERSION, type Scan, scanRepository } from './scan.js';
+import { INDEX_VERSION, remoteHead, type Scan, scanRepository } from './scan.js';
 import { applyScan, type IndexChanges, markRefreshed } from './sync.js';
 import { demandStacksUnused } from './usage.js';
 
@@ -234,7 +234,12 @@ export async function refreshSource(
 ): Promise<ChangesView> {
   const remote = await remoteOf(db, deps.vault, source.organization_id, source);
   const known = source.index_version === INDEX_VERSION ? source.indexed_commit : null;
-  const scan = await withFieldErrors(() => scanRepository(deps.git, remote, source.branch, known));
+  // Asking for the tip (ls-remote) is cheaper than fetching: an unchanged branch is not fetched at all.
+  const head = known ? await withFieldErrors(() => remoteHead(deps.git, remote, source.branch)) : undefined;
+  const scan =
+    head !== undefined && head === known
+      ? null
+      : await withFieldErrors(() => scanRepository(deps.git, remote, source.branch, known));
   if (scan) logProblems(deps.log, source.canonical, scan);
   const changes = await inTransaction(async (trx) => {
     if (!scan) {

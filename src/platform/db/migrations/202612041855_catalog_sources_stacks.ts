@@ -29,6 +29,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await s.createIndex('catalog_sources_credential').on('catalog_sources').column('credential_id').execute();
 
+  // Small columns first, large texts last: SQLite reads a row's record up to the last column asked
+  // for, so a list that stops before the README and the files never walks their overflow pages.
   await withId(db, s.createTable('catalog_stacks'))
     .addColumn('organization_id', 'integer', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
     .addColumn('source_id', 'integer', (c) => c.notNull().references('catalog_sources.id').onDelete('cascade'))
@@ -36,7 +38,6 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('directory', 'varchar(1024)', (c) => c.notNull())
     .addColumn('name', 'varchar(500)', (c) => c.notNull())
     .addColumn('author', 'varchar(500)', (c) => c.notNull())
-    .addColumn('description', 'text', (c) => c.notNull())
     .addColumn('keywords', 'text', (c) => c.notNull())
     .addColumn('image', 'text')
     .addColumn('technologies', 'text', (c) => c.notNull())
@@ -46,19 +47,20 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('version', 'varchar(10)', (c) => c.notNull())
     .addColumn('form_enabled', 'integer', (c) => c.notNull())
     .addColumn('quota_enabled', 'integer', (c) => c.notNull())
+    .addColumn('digest', 'varchar(64)', (c) => c.notNull())
+    .addColumn('visibility', 'varchar(20)', (c) => c.notNull())
+    .addColumn('team_id', 'integer', (c) => c.references('teams.id').onDelete('set null'))
+    .addColumn('diagram_created_at', 'bigint')
+    .addColumn('diagram_updated_at', 'bigint')
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .addColumn('description', 'text', (c) => c.notNull())
     .addColumn('readme', 'text')
     .addColumn('use_cases', 'text', (c) => c.notNull())
     .addColumn('forms', 'text')
     .addColumn('files', 'text', (c) => c.notNull())
-    .addColumn('digest', 'varchar(64)', (c) => c.notNull())
-    .addColumn('visibility', 'varchar(20)', (c) => c.notNull())
-    .addColumn('team_id', 'integer', (c) => c.references('teams.id').onDelete('set null'))
     .addColumn('diagram', 'text')
-    .addColumn('diagram_created_at', 'bigint')
-    .addColumn('diagram_updated_at', 'bigint')
     .addColumn('diagram_image', 'text')
-    .addColumn('created_at', 'bigint', (c) => c.notNull())
-    .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addUniqueConstraint('catalog_stacks_org_canonical', ['organization_id', 'canonical'])
     .execute();
   await s.createIndex('catalog_stacks_source').on('catalog_stacks').column('source_id').execute();
