@@ -342,6 +342,53 @@ for (const engine of testEngines()) {
       assert.match(missing.body.errors[0].message, /use_case/);
     });
 
+    it('dependencies are checked against the visible stacks; diagrams and their PNG image are kept', async () => {
+      const url2 = catalogRepo(root, 'with-deps', {
+        main: {
+          files: {
+            '.cycloid.yml': [
+              'canonical: needs-things',
+              'name: Needs things',
+              'dependencies:',
+              `  - {ref: '${org.canonical}:stack-golang', required: true}`,
+              "  - {ref: 'elsewhere:abc', required: true}",
+              "  - {ref: 'elsewhere:dep', required: false}",
+              '',
+            ].join('\n'),
+          },
+        },
+      });
+      assert.equal((await create({ name: 'With deps', url: url2, branch: 'main' })).status, 200);
+      const deps = await server.request('GET', stacks(`/${org.canonical}:needs-things/dependencies/validate`), {
+        token,
+      });
+      assert.equal(deps.status, 200, deps.text);
+      assert.deepEqual(deps.body.data, {
+        errors: ["dependency 'elsewhere:abc' is required to deploy the stack"],
+        warnings: ["dependency 'elsewhere:dep' is recommended to deploy the stack"],
+      });
+
+      const diagram = stacks(`/${org.canonical}:needs-things/terraform/diagram`);
+      assert.equal((await server.request('GET', diagram, { token })).status, 404);
+      const put = await server.request('PUT', diagram, { token, body: { nodes: [{ id: 'a' }], edges: [] } });
+      assert.equal(put.status, 204, put.text);
+      const got = await server.request('GET', diagram, { token });
+      assert.deepEqual(got.body.data, { nodes: [{ id: 'a' }], edges: [] });
+
+      const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(16)]);
+      const image = `${diagram}/image`;
+      const bad = await server.request('PUT', image, {
+        token,
+        body: { image: Buffer.from('GIF89a-nope').toString('base64') },
+      });
+      assert.equal(bad.status, 422, bad.text);
+      assert.match(bad.body.errors[0].message, /^image: /);
+      const ok = await server.request('PUT', image, { token, body: { image: png.toString('base64') } });
+      assert.equal(ok.status, 204, ok.text);
+      const back = await server.request('GET', image, { token });
+      assert.equal(back.body.data.image, png.toString('base64'));
+    });
+
     it('getRepoBranches lists the branches of a URL ([] for an empty repository)', async () => {
       const res = await server.request(
         'GET',
@@ -382,10 +429,7 @@ for (const engine of testEngines()) {
         .select('canonical')
         .where('organization_id', '=', org.id)
         .execute();
-      assert.deepEqual(
-        left.map((r) => r.canonical),
-        ['untidy-good'],
-      );
+      assert.deepEqual(left.map((r) => r.canonical).sort(), ['needs-things', 'untidy-good']);
       const events = await server.database.db
         .selectFrom('events')
         .select('title')

@@ -23,6 +23,13 @@ import {
   validateSource,
 } from './sources.js';
 import { type ConfigQuery, stackConfig } from './stack-config.js';
+import {
+  readDiagram,
+  readDiagramImage,
+  validateDependencies,
+  writeDiagram,
+  writeDiagramImage,
+} from './stack-extras.js';
 import { deleteStack, listStacks, readStack, requireStack, type StackFilters, updateStack } from './stacks.js';
 
 type Params = { organization_canonical: string; service_catalog_source_canonical: string; service_catalog_ref: string };
@@ -149,6 +156,43 @@ export function catalogModule(deps: ModuleDeps): Module {
         const stack = await requireStack(ctx.db, ctx.access!, ctx.params.service_catalog_ref);
         const row = await sourceForTemplating(ctx.db, stack.source_id);
         return stackConfig(ctx.db, ctx.access!, stack, row, ctx.query);
+      },
+    },
+    validateServiceCatalogDependencies: {
+      permission: onStack('organization:service_catalog:read'),
+      handler: async (ctx: Ctx) =>
+        validateDependencies(
+          ctx.db,
+          ctx.access!,
+          await requireStack(ctx.db, ctx.access!, ctx.params.service_catalog_ref),
+        ),
+    },
+    getServiceCatalogTerraformDiagram: {
+      permission: onStack('organization:service_catalog:read'),
+      // The envelope carries `data` only: the diagram's times stay in the database for now (the
+      // registrar has no way yet to put fields beside `data`).
+      handler: async (ctx: Ctx) =>
+        (await readDiagram(ctx.db, await requireStack(ctx.db, ctx.access!, ctx.params.service_catalog_ref))).data,
+    },
+    updateServiceCatalogTerraformDiagram: {
+      permission: onStack('organization:service_catalog:update'),
+      audit: (ctx) => ({ action: 'organization:service_catalog:update', target: `${stackTarget(ctx)}:diagram` }),
+      handler: async (ctx: Ctx<unknown>) => {
+        const stack = await requireStack(ctx.db, ctx.access!, ctx.params.service_catalog_ref, true);
+        await writeDiagram(ctx.db, stack, ctx.body);
+      },
+    },
+    getServiceCatalogTerraformImage: {
+      permission: onStack('organization:service_catalog:read'),
+      handler: async (ctx: Ctx) =>
+        readDiagramImage(ctx.db, await requireStack(ctx.db, ctx.access!, ctx.params.service_catalog_ref)),
+    },
+    updateServiceCatalogTerraformImage: {
+      permission: onStack('organization:service_catalog:update'),
+      audit: (ctx) => ({ action: 'organization:service_catalog:update', target: `${stackTarget(ctx)}:diagram-image` }),
+      handler: async (ctx: Ctx<RequestBody<'updateServiceCatalogTerraformImage'>>) => {
+        const stack = await requireStack(ctx.db, ctx.access!, ctx.params.service_catalog_ref, true);
+        await writeDiagramImage(ctx.db, stack, ctx.body.image);
       },
     },
     getRepoBranches: {
