@@ -3,7 +3,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { FastifyBaseLogger } from 'fastify';
+import pino from 'pino';
 import { parse } from 'yaml';
+import { catalogGit } from '../src/modules/catalog/git.js';
+import { reindexAll } from '../src/modules/catalog/reindex.js';
+import { loadMasterKey, Vault } from '../src/platform/crypto/sealing.js';
 import { bareOf, catalogRepo, commitFiles, FIXTURE_STACKS } from './helpers/catalog-repos.js';
 import { createOrg, type TestOrg, type TestUser, tenant } from './helpers/factories.js';
 import { missingPrograms } from './helpers/git-servers.js';
@@ -203,6 +208,28 @@ for (const engine of testEngines()) {
       );
       const again = await server.request('POST', sources('/public-stacks/refresh'), { token });
       assert.deepEqual(again.body.data, { created: [], updated: [], deleted: [] });
+    });
+
+    it('the periodic re-index reads only repositories whose branch moved', async () => {
+      const log = pino({ level: 'silent' }) as unknown as FastifyBaseLogger;
+      const deps = {
+        git: catalogGit(server.config, log),
+        vault: await Vault.open(server.database.db, loadMasterKey(server.config.dataDir, server.config.masterKey)),
+        urlPolicy: { outbound: server.config.outbound, allowLocal: true },
+        log,
+      };
+      const ctx = { db: server.database.db, signal: new AbortController().signal, log };
+      const idle = await reindexAll(deps, ctx);
+      assert.equal(idle.indexed, 0);
+      assert.equal(idle.failed, 0);
+      assert.ok(idle.checked >= 1);
+
+      commitFiles(bareOf(url), branch, { 'stack-golang/README.md': '# golang, periodically\n' });
+      const moved = await reindexAll(deps, ctx);
+      assert.equal(moved.indexed, 1);
+      const golang = await server.request('GET', stacks(`/${org.canonical}:stack-golang`), { token });
+      assert.equal(golang.body.data.readme, '# golang, periodically\n');
+      assert.equal((await reindexAll(deps, ctx)).indexed, 0);
     });
 
     it('an empty branch gives no stacks; a broken stack file is recorded and the others indexed', async () => {
