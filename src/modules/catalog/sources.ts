@@ -134,6 +134,8 @@ export async function createSource(
   const teamId = await teamInBody(db, access, input.team_canonical);
   const credentialId = await credentialInBody(db, access, input.credential_canonical);
   const ownerId = input.owner !== undefined ? await ownerInBody(db, access, input.owner) : access.actor.userId;
+  // The contract requires a catalog repository's owner (an API key without one must name one).
+  if (ownerId === null || ownerId === undefined) throw unprocessable('owner: a catalog repository needs an owner');
   demandUrl(input.url, deps.urlPolicy);
   await demandFreeCanonical(db, access, canonical);
 
@@ -153,7 +155,7 @@ export async function createSource(
         url: input.url,
         branch: input.branch,
         credential_id: credentialId,
-        owner_user_id: ownerId ?? null,
+        owner_user_id: ownerId,
         team_id: teamId,
         visibility,
         created_at: now,
@@ -190,6 +192,9 @@ export async function updateSource(
     input.owner,
     `catalog repository '${source.canonical}'`,
   );
+  if (ownerId === null && input.owner !== undefined) {
+    throw unprocessable('owner: a catalog repository needs an owner');
+  }
   demandUrl(input.url, deps.urlPolicy);
   const moved = input.url !== source.url || branch !== source.branch || credentialId !== source.credential_id;
   let scan: Scan | null = null;
