@@ -1,5 +1,6 @@
 import type { Module } from '../platform/module.js';
 import { apiKeysModule } from './api-keys/routes.js';
+import { catalogModule } from './catalog/routes.js';
 import { configRepositoriesModule } from './config-repositories/routes.js';
 import { credentialsModule } from './credentials/routes.js';
 import type { ModuleDeps } from './deps.js';
@@ -36,6 +37,7 @@ export function createModules(deps: ModuleDeps): Module[] {
     credentialsModule(deps),
     externalBackendsModule(deps),
     logsModule(deps),
+    catalogModule(deps),
     configRepositoriesModule(deps),
     projectsModule(deps),
     infraPoliciesModule(deps),

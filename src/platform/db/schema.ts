@@ -25,6 +25,8 @@ export interface Database {
   credentials: CredentialsTable;
   external_backends: ExternalBackendsTable;
   infra_policies: InfraPoliciesTable;
+  catalog_sources: CatalogSourcesTable;
+  catalog_stacks: CatalogStacksTable;
   jobs: JobsTable;
   job_schedules: JobSchedulesTable;
   workers: WorkersTable;
@@ -272,6 +274,69 @@ export interface InfraPoliciesTable {
   severity: string;
   enabled: Flag;
   owner_user_id: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A catalog repository (service catalog source): a git URL and branch whose stacks are indexed. */
+export interface CatalogSourcesTable {
+  id: Id;
+  organization_id: number;
+  canonical: string;
+  name: string;
+  url: string;
+  branch: string;
+  credential_id: number | null;
+  owner_user_id: number | null;
+  /** Team and visibility stamped on the stacks of the first indexing only. */
+  team_id: number | null;
+  visibility: string;
+  /** The commit last indexed, with the indexer's version: both unchanged means nothing to read. */
+  indexed_commit: string | null;
+  index_version: Generated<number>;
+  /** JSON array of {file, line?, reason}: stacks of the last indexing that could not be read. */
+  problems: Generated<string>;
+  refreshed_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A stack indexed from a catalog repository; JSON columns hold lists and maps as text. */
+export interface CatalogStacksTable {
+  id: Id;
+  organization_id: number;
+  source_id: number;
+  canonical: string;
+  directory: string;
+  name: string;
+  author: string;
+  description: string;
+  keywords: string;
+  image: string | null;
+  technologies: string;
+  dependencies: string;
+  cloud_providers: string;
+  blueprint: Flag;
+  version: string;
+  form_enabled: Flag;
+  quota_enabled: Flag;
+  readme: string | null;
+  /** JSON: the use cases of `.cycloid.yml` (engines/stacks UseCase[]). */
+  use_cases: string;
+  /** The raw `.forms.yml` text. */
+  forms: string | null;
+  /** JSON: repository path -> content of the files the use cases name. */
+  files: string;
+  /** Hash of everything read for the stack: unchanged means the refresh leaves the row alone. */
+  digest: string;
+  visibility: string;
+  team_id: number | null;
+  /** JSON diagram of the stack's Terraform (StackCraft). */
+  diagram: string | null;
+  diagram_created_at: number | null;
+  diagram_updated_at: number | null;
+  /** Base64 PNG. */
+  diagram_image: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -34,6 +34,8 @@ export function createGit(options: GitOptions): Git {
   const knownHostsFile = options.knownHostsFile ?? join(root, 'known_hosts');
   const maxRepoBytes = options.maxRepoBytes ?? 200 * 1024 * 1024;
   const maxFileBytes = options.maxFileBytes ?? 10 * 1024 * 1024;
+  // One batch read holds its whole output in memory.
+  const maxBatchBytes = 256 * 1024 * 1024;
   const timeoutMs = options.timeoutMs ?? 120_000;
   const log = options.logger;
   const runner = createRunner(options.gitBinary ?? 'git', home, knownHostsFile, log);
@@ -201,6 +203,46 @@ export function createGit(options: GitOptions): Git {
     return result.stdoutBytes;
   };
 
+  /**
+   * Many files in one `git cat-file --batch` process: reading a catalog is hundreds of small files, and
+   * one process each costs more than the reading. Missing paths are left out of the result.
+   */
+  const readFiles = async (dir: string, commit: string, paths: readonly string[]): Promise<Map<string, Buffer>> => {
+    const repo = repoDir(dir);
+    checkCommitId(commit);
+    for (const path of paths) checkPath(path);
+    const out = new Map<string, Buffer>();
+    if (paths.length === 0) return out;
+    const result = await run(['-C', repo, 'cat-file', '--batch'], {
+      env: localEnv(),
+      stdin: paths.map((path) => `${commit}:${path}\n`).join(''),
+      timeoutMs: 60_000,
+      binaryStdout: true,
+      maxOutputBytes: maxBatchBytes,
+      onOverflow: 'kill',
+    });
+    if (result.truncated) throw new GitError('too-large', `the files read are larger than ${megabytes(maxBatchBytes)}`);
+    check(result, 'reading files');
+    const bytes = result.stdoutBytes;
+    let offset = 0;
+    for (const path of paths) {
+      const end = bytes.indexOf(0x0a, offset);
+      if (end === -1) throw new GitError('failed', 'reading files: the output of git cat-file ended early');
+      // "<object> <type> <size>" or "<name> missing" (or "ambiguous").
+      const header = bytes.subarray(offset, end).toString('utf8');
+      offset = end + 1;
+      const match = /^[0-9a-f]+ (\w+) (\d+)$/.exec(header);
+      if (!match) continue;
+      const size = Number(match[2]);
+      if (match[1] === 'blob') {
+        if (size > maxFileBytes) throw new GitError('too-large', `${path} is larger than ${megabytes(maxFileBytes)}`);
+        out.set(path, Buffer.from(bytes.subarray(offset, offset + size)));
+      }
+      offset += size + 1;
+    }
+    return out;
+  };
+
   const listFiles = async (dir: string, commit: string, under?: string): Promise<GitFile[]> => {
     const repo = repoDir(dir);
     checkCommitId(commit);
@@ -275,5 +317,5 @@ export function createGit(options: GitOptions): Git {
     }
   };
 
-  return { listBranches, sync, readFile, listFiles, commitAndPush };
+  return { listBranches, sync, readFile, readFiles, listFiles, commitAndPush };
 }

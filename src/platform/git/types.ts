@@ -64,6 +64,8 @@ export interface Git {
   sync(remote: GitRemote, branch: string): Promise<{ dir: string; commit: string }>;
   /** A file's content at a commit of a synced repository. */
   readFile(dir: string, commit: string, path: string): Promise<Buffer>;
+  /** Several files at a commit in one git process; paths that do not exist are absent from the map. */
+  readFiles(dir: string, commit: string, paths: readonly string[]): Promise<Map<string, Buffer>>;
   /** Files at a commit (recursively), optionally under one directory. */
   listFiles(dir: string, commit: string, under?: string): Promise<GitFile[]>;
   /** Commits the given changes on top of the branch and pushes; `pushed` is false when nothing changed. */

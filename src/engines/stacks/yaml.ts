@@ -1,0 +1,70 @@
+// YAML read the way Go's yaml.v2 `Unmarshal` reads stack files: YAML 1.1 scalars (yes/no/on/off are
+// booleans), anchors and `<<` merges, and a key repeated in one mapping keeps its last value (yaml.v2
+// accepts it; seven public forms files repeat `description` in one variable) with a warning.
+
+import { isScalar, LineCounter, parseDocument, visit } from 'yaml';
+
+/** A problem in one file: where (line from 1, when known) and why. */
+export interface FileProblem {
+  file: string;
+  line?: number;
+  reason: string;
+}
+
+export class StackFileError extends Error {
+  override name = 'StackFileError';
+  constructor(readonly problem: FileProblem) {
+    super(`${problem.file}${problem.line ? `:${problem.line}` : ''}: ${problem.reason}`);
+  }
+}
+
+export interface GoYaml {
+  value: unknown;
+  warnings: FileProblem[];
+}
+
+/** Aliases expanded per document at most this many times: a "billion laughs" file ends with an error. */
+const MAX_ALIAS_COUNT = 10_000;
+
+/** Parses one YAML document as yaml.v2 would; throws StackFileError naming the file and line. */
+export function readGoYaml(text: string, file: string): GoYaml {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { version: '1.1', merge: true, uniqueKeys: false, lineCounter, prettyErrors: false });
+  const lineOf = (offset: number | undefined) => (offset === undefined ? undefined : lineCounter.linePos(offset).line);
+  const first = doc.errors[0];
+  if (first) {
+    throw new StackFileError({ file, line: lineOf(first.pos[0]), reason: firstLine(first.message) });
+  }
+  const warnings: FileProblem[] = [];
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const name = String(pair.key.value);
+        if (seen.has(name)) {
+          warnings.push({
+            file,
+            line: lineOf(pair.key.range?.[0]),
+            reason: `key "${name}" is repeated in one mapping: the last value is kept`,
+          });
+        }
+        seen.add(name);
+      }
+    },
+  });
+  try {
+    return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), warnings };
+  } catch (error) {
+    throw new StackFileError({ file, reason: firstLine((error as Error).message) });
+  }
+}
+
+/** True for a YAML mapping read into a plain object. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.trim();
+}

@@ -1,0 +1,213 @@
+import { canonicalFromName } from '../../platform/canonical.js';
+import type { DbHandle } from '../../platform/db/database.js';
+import { writeAudit } from '../../platform/events/audit.js';
+import type { HandlerContext, OperationSpec, RequestBody } from '../../platform/http/operation.js';
+import { ownedPathEntity } from '../../platform/http/path-entity.js';
+import { handleJob } from '../../platform/jobs/kinds.js';
+import type { Module } from '../../platform/module.js';
+import type { ModuleDeps } from '../deps.js';
+import { repoBranches } from './branches.js';
+import { catalogGit } from './git.js';
+import { REINDEX_EVERY, reindexAll, reindexCatalogs } from './reindex.js';
+import { findSource, sourceForTemplating } from './repo.js';
+import {
+  type CatalogDeps,
+  createSource,
+  deleteSource,
+  type InTransaction,
+  listSources,
+  readSource,
+  refreshSource,
+  sourceNotFound,
+  updateSource,
+  validateSource,
+} from './sources.js';
+import { type ConfigQuery, stackConfig } from './stack-config.js';
+import {
+  readDiagram,
+  readDiagramImage,
+  validateDependencies,
+  writeDiagram,
+  writeDiagramImage,
+} from './stack-extras.js';
+import { deleteStack, listStacks, readStack, requireStack, type StackFilters, updateStack } from './stacks.js';
+
+type Params = { organization_canonical: string; service_catalog_source_canonical: string; service_catalog_ref: string };
+type Ctx<B = unknown, Q = Record<string, any>> = HandlerContext<Params, Q, B>;
+
+const source = ownedPathEntity({
+  param: 'service_catalog_source_canonical',
+  find: findSource,
+  notFound: sourceNotFound,
+});
+const onSource = (action: string) => source.permission(action);
+const sourceTarget = (canonical: string) => `service_catalog_source:${canonical}`;
+const onStack = (action: string) => ({
+  action,
+  entities: (ctx: HandlerContext) => [String(ctx.params.service_catalog_ref).split(':')[1]!],
+});
+const stackTarget = (ctx: HandlerContext) => `service_catalog:${ctx.params.service_catalog_ref}`;
+
+/**
+ * The writes that read a repository first declare `noAudit` to the registrar, which would otherwise
+ * hold a transaction across the git fetch; they write their index and their audit record in one
+ * transaction of their own, after the fetch.
+ */
+function auditedWrite(ctx: HandlerContext, action: string, target: string): InTransaction {
+  return (write) =>
+    ctx.db.transaction().execute(async (trx: DbHandle) => {
+      const result = await write(trx);
+      await writeAudit(trx, { action, target }, ctx);
+      return result;
+    });
+}
+
+/** Catalog repositories (service catalog sources) and their stacks (service catalogs). */
+export function catalogModule(deps: ModuleDeps): Module {
+  const catalog: CatalogDeps = {
+    git: catalogGit(deps.config, deps.log),
+    vault: deps.vault,
+    urlPolicy: { outbound: deps.config.outbound, allowLocal: deps.config.gitAllowLocal },
+    log: deps.log,
+  };
+  const operations: Record<string, OperationSpec<any>> = {
+    getServiceCatalogSources: {
+      permission: { action: 'organization:service_catalog_source:list' },
+      handler: (ctx: Ctx) => listSources(ctx.db, ctx.access!.organization.id),
+    },
+    createServiceCatalogSource: {
+      permission: { action: 'organization:service_catalog_source:create' },
+      noAudit: true,
+      handler: (ctx: Ctx<RequestBody<'createServiceCatalogSource'>>) => {
+        const target = sourceTarget(ctx.body.canonical ?? canonicalFromName(ctx.body.name));
+        const audit = auditedWrite(ctx, 'organization:service_catalog_source:create', target);
+        return createSource(ctx.db, catalog, ctx.access!, ctx.body, audit);
+      },
+    },
+    getServiceCatalogSource: {
+      permission: onSource('organization:service_catalog_source:read'),
+      handler: async (ctx: Ctx) => readSource(ctx.db, await source.require(ctx)),
+    },
+    updateServiceCatalogSource: {
+      permission: onSource('organization:service_catalog_source:update'),
+      noAudit: true,
+      handler: async (ctx: Ctx<RequestBody<'updateServiceCatalogSource'>>) => {
+        const row = await source.require(ctx);
+        const audit = auditedWrite(ctx, 'organization:service_catalog_source:update', sourceTarget(row.canonical));
+        return updateSource(ctx.db, catalog, ctx.access!, row, ctx.body, audit);
+      },
+    },
+    deleteServiceCatalogSource: {
+      permission: onSource('organization:service_catalog_source:delete'),
+      audit: (ctx) => ({
+        action: 'organization:service_catalog_source:delete',
+        target: sourceTarget(ctx.params.service_catalog_source_canonical),
+      }),
+      handler: async (ctx: Ctx) => {
+        await deleteSource(ctx.db, await source.require(ctx));
+      },
+    },
+    refreshServiceCatalogSource: {
+      permission: onSource('organization:service_catalog_source:refresh'),
+      noAudit: true,
+      handler: async (ctx: Ctx) => {
+        const row = await source.require(ctx);
+        const audit = auditedWrite(ctx, 'organization:service_catalog_source:refresh', sourceTarget(row.canonical));
+        return refreshSource(ctx.db, catalog, row, audit);
+      },
+    },
+    validateServiceCatalogSource: {
+      permission: onSource('organization:service_catalog_source:validate'),
+      // Reads the repository and reports; nothing is written.
+      noAudit: true,
+      handler: async (ctx: Ctx) => {
+        await validateSource(ctx.db, catalog, await source.require(ctx));
+      },
+    },
+    listServiceCatalogs: {
+      permission: { action: 'organization:service_catalog:list' },
+      handler: (ctx: Ctx<unknown, StackFilters>) => listStacks(ctx.db, ctx.access!, ctx.query, ctx.paging),
+    },
+    getServiceCatalog: {
+      permission: onStack('organization:service_catalog:read'),
+      handler: async (ctx: Ctx) => readStack(await requireStack(ctx.db, ctx.access!, ctx.params.service_catalog_ref)),
+    },
+    updateServiceCatalog: {
+      permission: onStack('organization:service_catalog:update'),
+      audit: (ctx) => ({ action: 'organization:service_catalog:update', target: stackTarget(ctx) }),
+      handler: async (ctx: Ctx<RequestBody<'updateServiceCatalog'>>) =>
+        updateStack(
+          ctx.db,
+          ctx.access!,
+          await requireStack(ctx.db, ctx.access!, ctx.params.service_catalog_ref, true),
+          ctx.body,
+        ),
+    },
+    deleteServiceCatalog: {
+      permission: onStack('organization:service_catalog:delete'),
+      audit: (ctx) => ({ action: 'organization:service_catalog:delete', target: stackTarget(ctx) }),
+      handler: async (ctx: Ctx) => {
+        await deleteStack(ctx.db, await requireStack(ctx.db, ctx.access!, ctx.params.service_catalog_ref, true));
+      },
+    },
+    getServiceCatalogConfig: {
+      permission: onStack('organization:service_catalog:read'),
+      handler: async (ctx: Ctx<unknown, ConfigQuery>) => {
+        const stack = await requireStack(ctx.db, ctx.access!, ctx.params.service_catalog_ref);
+        const row = await sourceForTemplating(ctx.db, stack.source_id);
+        return stackConfig(ctx.db, ctx.access!, stack, row, ctx.query);
+      },
+    },
+    validateServiceCatalogDependencies: {
+      permission: onStack('organization:service_catalog:read'),
+      handler: async (ctx: Ctx) =>
+        validateDependencies(
+          ctx.db,
+          ctx.access!,
+          await requireStack(ctx.db, ctx.access!, ctx.params.service_catalog_ref),
+        ),
+    },
+    getServiceCatalogTerraformDiagram: {
+      permission: onStack('organization:service_catalog:read'),
+      // The envelope carries `data` only: the diagram's times stay in the database for now (the
+      // registrar has no way yet to put fields beside `data`).
+      handler: async (ctx: Ctx) =>
+        (await readDiagram(ctx.db, await requireStack(ctx.db, ctx.access!, ctx.params.service_catalog_ref))).data,
+    },
+    updateServiceCatalogTerraformDiagram: {
+      permission: onStack('organization:service_catalog:update'),
+      audit: (ctx) => ({ action: 'organization:service_catalog:update', target: `${stackTarget(ctx)}:diagram` }),
+      handler: async (ctx: Ctx<unknown>) => {
+        const stack = await requireStack(ctx.db, ctx.access!, ctx.params.service_catalog_ref, true);
+        await writeDiagram(ctx.db, stack, ctx.body);
+      },
+    },
+    getServiceCatalogTerraformImage: {
+      permission: onStack('organization:service_catalog:read'),
+      handler: async (ctx: Ctx) =>
+        readDiagramImage(ctx.db, await requireStack(ctx.db, ctx.access!, ctx.params.service_catalog_ref)),
+    },
+    updateServiceCatalogTerraformImage: {
+      permission: onStack('organization:service_catalog:update'),
+      audit: (ctx) => ({ action: 'organization:service_catalog:update', target: `${stackTarget(ctx)}:diagram-image` }),
+      handler: async (ctx: Ctx<RequestBody<'updateServiceCatalogTerraformImage'>>) => {
+        const stack = await requireStack(ctx.db, ctx.access!, ctx.params.service_catalog_ref, true);
+        await writeDiagramImage(ctx.db, stack, ctx.body.image);
+      },
+    },
+    getRepoBranches: {
+      // The server reaches out to a URL of the caller's choice: those who may register a repository may
+      // ask (a named credential also needs the right to read it).
+      permission: { action: 'organization:service_catalog_source:create' },
+      handler: (ctx: Ctx<unknown, { git_url: string; credential_canonical?: string }>) =>
+        repoBranches(ctx.db, catalog, ctx.access!, ctx.query),
+    },
+  };
+  return {
+    name: 'catalog',
+    operations,
+    ownedKinds: [{ kind: 'service_catalog_source', table: 'catalog_sources' }],
+    jobs: [handleJob(reindexCatalogs, async (_payload, ctx) => void (await reindexAll(catalog, ctx)))],
+    schedules: [{ kind: reindexCatalogs, every: REINDEX_EVERY }],
+  };
+}
