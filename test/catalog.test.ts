@@ -159,6 +159,25 @@ for (const engine of testEngines()) {
       );
     });
 
+    it('a repository whose owner deleted their account is still served, without an owner', async () => {
+      const db = server.database.db;
+      await db.updateTable('catalog_sources').set({ owner_user_id: null }).where('id', '=', first.id).execute();
+      try {
+        const res = await server.request('GET', sources(`/${first.canonical}`), { token });
+        assert.equal(res.status, 200, res.text);
+        assert.equal(res.body.data.owner, undefined);
+        const list = await server.request('GET', sources(), { token });
+        assert.equal(list.status, 200, list.text);
+      } finally {
+        const owner = await db
+          .selectFrom('users')
+          .select('id')
+          .where('username', '=', admin.username)
+          .executeTakeFirstOrThrow();
+        await db.updateTable('catalog_sources').set({ owner_user_id: owner.id }).where('id', '=', first.id).execute();
+      }
+    });
+
     it('a second refresh changes nothing and keeps every id', async () => {
       const res = await server.request('POST', sources('/public-stacks/refresh'), { token });
       assert.equal(res.status, 200, res.text);
