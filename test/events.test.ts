@@ -116,7 +116,8 @@ for (const engine of testEngines()) {
 
     it('getEvents filters by inclusive millisecond range, type and severity (AND), newest first', async () => {
       const { org, token } = await tenant(server);
-      const t0 = 1_700_000_000_000;
+      // A day ago: inside the retention period, which the hourly pruning job enforces.
+      const t0 = Date.now() - 86_400_000;
       await seed(org, [
         { at: t0, type: 'Custom', severity: 'info', title: 'first' },
         { at: t0 + 1000, type: 'AWS', severity: 'err', title: 'second' },

@@ -42,8 +42,21 @@ const PROPERTY_ADDITIONS: Array<{ schema: string; name: string; property: Record
   })),
 ];
 
+/**
+ * Fields the contract marks required in an answer that Gantry cannot always give: a catalog repository
+ * whose owner deleted their account has no owner until an admin names one (the row keeps working). The
+ * field is then omitted rather than the whole answer failing (docs/api-conventions.md).
+ */
+const OPTIONAL_IN_ANSWERS: Array<{ schema: string; name: string }> = [
+  { schema: 'ServiceCatalogSource', name: 'owner' },
+];
+
 /** Applies the errata in place; a schema no longer found (the contract was fixed) is simply skipped. */
 export function applyErrata(document: JsonSchema): JsonSchema {
+  for (const { schema, name } of OPTIONAL_IN_ANSWERS) {
+    const target = schemas(document)[schema];
+    if (Array.isArray(target?.required)) target.required = target.required.filter((field: string) => field !== name);
+  }
   for (const { schema, name, property } of PROPERTY_ADDITIONS) {
     const target = schemas(document)[schema];
     if (target?.properties && !target.properties[name]) target.properties[name] = property;
