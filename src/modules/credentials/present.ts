@@ -1,5 +1,5 @@
 import type { components } from '../../generated/contract.js';
-import { presentOwner } from '../users/present.js';
+import { presentOwner } from '../../platform/ownership/present.js';
 import { type CredentialRaw, type CredentialType, rawFromFields, type SecretFields } from './raw-fields.js';
 import type { BackendUse, CredentialRow } from './repo.js';
 

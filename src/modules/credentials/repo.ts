@@ -1,5 +1,5 @@
 import type { DbHandle } from '../../platform/db/database.js';
-import { OWNER_COLUMNS } from '../users/present.js';
+import { OWNER_COLUMNS } from '../../platform/ownership/present.js';
 
 const CREDENTIAL_COLUMNS = [
   'credentials.id',

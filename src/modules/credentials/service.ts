@@ -1,13 +1,14 @@
 import type { Access } from '../../platform/authz/access.js';
+import { canSeeAll } from '../../platform/authz/grants.js';
 import { canonicalFromName } from '../../platform/canonical.js';
 import type { Vault } from '../../platform/crypto/sealing.js';
 import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
+import { NOTHING } from '../../platform/db/listing.js';
 import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
-import { canSeeAll, NOTHING } from '../members/listing.js';
-import { ownerAfterUpdate, ownerInBody } from '../members/owners.js';
-import { visibleOwnedIds } from '../organizations/owners.js';
+import { ownerAfterUpdate, ownerInBody } from '../../platform/ownership/input.js';
+import { visibleOwnedIds } from '../../platform/ownership/lookups.js';
 import { demandNotBuiltin } from './builtin.js';
 import { type CredentialView, presentCredential } from './present.js';
 import { type CredentialRaw, type CredentialType, secretFieldsFor } from './raw-fields.js';

@@ -1,13 +1,12 @@
 import { badRequest } from '../../platform/errors.js';
 import { writeAudit } from '../../platform/events/audit.js';
 import type { HandlerContext, Module, RequestBody } from '../../platform/http/operation.js';
-import { Page } from '../../platform/http/paging.js';
+import { mapPage, Page } from '../../platform/http/paging.js';
 import type { ModuleDeps } from '../deps.js';
 import { type OrgView, presentOrganization } from './present.js';
 import { ORG_SORTABLE, type OrgRow } from './repo.js';
 import * as orgs from './service.js';
 import { organizationSummary } from './summary.js';
-import { mapPage } from './visibility.js';
 
 type OrgParams = { organization_canonical: string };
 type Ctx<B = unknown> = HandlerContext<OrgParams, Record<string, any>, B>;

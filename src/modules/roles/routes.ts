@@ -1,9 +1,8 @@
 import type { operations } from '../../generated/contract.js';
 import { POLICIES } from '../../platform/authz/policies.js';
 import type { HandlerContext, Module } from '../../platform/http/operation.js';
-import { Page } from '../../platform/http/paging.js';
+import { mapPage, Page } from '../../platform/http/paging.js';
 import type { ModuleDeps } from '../deps.js';
-import { mapPage } from '../organizations/visibility.js';
 import { presentNewRole, presentPolicy, presentRole } from './present.js';
 import * as roles from './service.js';
 

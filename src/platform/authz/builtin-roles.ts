@@ -44,11 +44,9 @@ export const BUILTIN_ROLES: BuiltinRole[] = [
       all('organization:read'),
       all('organization:project:**:read'),
       all('organization:project:**:list'),
-      // A pipeline's jobs, builds and resources are coded under organization:pipeline (see policies.ts).
-      all('organization:pipeline:*:read'),
-      all('organization:pipeline:*:list'),
-      all('organization:pipeline:job:build:read'),
-      all('organization:pipeline:job:build:list'),
+      // Pipelines' jobs, builds and resources are coded under organization:pipeline (see policies.ts).
+      all('organization:pipeline:**:read'),
+      all('organization:pipeline:**:list'),
     ],
   },
   {
