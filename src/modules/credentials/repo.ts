@@ -56,24 +56,3 @@ export async function takenIdentifiers(
   const rows = await query.execute();
   return { canonical: rows.some((r) => r.canonical === canonical), path: rows.some((r) => r.path === path) };
 }
-
-/** External backends that use each credential: what `in_use` reports and what blocks a delete. */
-export async function backendsUsing(db: DbHandle, credentialIds: readonly number[]) {
-  if (credentialIds.length === 0) return [];
-  return db
-    .selectFrom('external_backends')
-    .select([
-      'id',
-      'credential_id',
-      'purpose',
-      'engine',
-      'project_canonical',
-      'environment_canonical',
-      'component_canonical',
-    ])
-    .where('credential_id', 'in', [...credentialIds])
-    .orderBy('id')
-    .execute();
-}
-
-export type BackendUse = Awaited<ReturnType<typeof backendsUsing>>[number];

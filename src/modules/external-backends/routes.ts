@@ -1,8 +1,9 @@
-import type { HandlerContext, Module, OperationSpec } from '../../platform/http/operation.js';
+import type { HandlerContext, OperationSpec } from '../../platform/http/operation.js';
 import { Page } from '../../platform/http/paging.js';
+import type { Module } from '../../platform/module.js';
 import type { ModuleDeps } from '../deps.js';
 import { presentBackend } from './present.js';
-import { type BackendRow, findBackend } from './repo.js';
+import { type BackendRow, backendCredentialUser, findBackend } from './repo.js';
 import {
   type BackendInput,
   type BackendQuery,
@@ -82,5 +83,5 @@ export function externalBackendsModule(deps: ModuleDeps): Module {
       },
     },
   };
-  return { name: 'external-backends', operations };
+  return { name: 'external-backends', operations, credentialUsers: [backendCredentialUser] };
 }

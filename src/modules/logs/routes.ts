@@ -3,7 +3,7 @@ import type { Vault } from '../../platform/crypto/sealing.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { notFound, unprocessable } from '../../platform/errors.js';
 import type { HandlerContext, Module, OperationSpec } from '../../platform/http/operation.js';
-import { credentialForUse } from '../credentials/secrets.js';
+import { credentialById } from '../credentials/lookup.js';
 import type { ModuleDeps } from '../deps.js';
 import { applicableBackend, type BackendRow } from '../external-backends/repo.js';
 import { cloudWatchEngine } from './cloudwatch.js';
@@ -54,9 +54,7 @@ async function engineFor(db: DbHandle, vault: Vault, config: Config, ctx: Ctx): 
   const build = LOG_ENGINES[backend.engine];
   if (!build) throw unprocessable(`external backend ${backend.id} (${backend.engine}) cannot serve logs`);
   const credential =
-    backend.credential_id === null
-      ? undefined
-      : (await credentialForUse(db, vault, orgId, backend.credential_id)).fields;
+    backend.credential_id === null ? undefined : (await credentialById(db, vault, orgId, backend.credential_id)).fields;
   return build({ backend, credential, project, config });
 }
 
