@@ -11,7 +11,7 @@ import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
 import { ownerAfterUpdate, ownerInBody } from '../../platform/ownership/input.js';
 import { visibleOwnedIds } from '../../platform/ownership/lookups.js';
 import { demandNotBuiltin } from './builtin.js';
-import { type CredentialView, presentCredential } from './present.js';
+import { type CredentialSimpleView, type CredentialView, presentCredential } from './present.js';
 import { type CredentialRaw, type CredentialType, secretFieldsFor } from './raw-fields.js';
 import {
   type CredentialRow,
@@ -192,7 +192,7 @@ export async function listCredentials(
   access: Access,
   filters: CredentialFilters,
   paging: Paging,
-): Promise<{ page: Page<unknown>; revealed: string[] }> {
+): Promise<{ page: Page<CredentialView | CredentialSimpleView>; revealed: string[] }> {
   const orgId = access.organization.id;
   let query = credentialQuery(db, orgId).select('credentials.sealed_raw');
   if (!canSeeAll(access, 'organization:credential')) {
