@@ -10,10 +10,12 @@
  * (process.cpuUsage of the server, user + system). Environment: BENCH_LINES (default 10000),
  * BENCH_ROUNDS (default 5).
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { untypedOperations } from '../src/platform/http/operation.js';
 import { envNumber, median, out, round1, startBenchStack } from './common.js';
 
 const LINES = envNumber('BENCH_LINES', 10_000, 1);
@@ -43,7 +45,9 @@ async function serve(): Promise<void> {
   }
   const stack = await startBenchStack('sse', 'warn', {
     contract,
-    extraModules: () => [{ name: 'bench', operations: { benchEvents: { respond: 'stream', handler: () => lines() } } }],
+    extraModules: () => [
+      { name: 'bench', operations: untypedOperations({ benchEvents: { respond: 'stream', handler: () => lines() } }) },
+    ],
   });
   const bare = createServer(async (req, res) => {
     if (req.url === '/cpu') {

@@ -7,6 +7,7 @@ import { createModules } from './modules/index.js';
 import { createAuthorizer } from './platform/authz/authorizer.js';
 import { AuthCache } from './platform/authz/cache.js';
 import { registerOwnedKinds } from './platform/authz/owned-kinds.js';
+import { registerCredentialUsers } from './platform/credential-users.js';
 import { JwtSigner } from './platform/crypto/jwt.js';
 import { loadSigningKey } from './platform/crypto/keys.js';
 import { openInstallationVault } from './platform/crypto/sealing.js';
@@ -116,10 +117,11 @@ export async function createPlatform(deps: AppDeps): Promise<Platform> {
   };
 }
 
-/** The modules on a platform: the built-in ones, then any extra ones; their owned kinds registered. */
+/** The modules on a platform: the built-in ones, then any extra ones; their owned kinds and credential users registered. */
 export function platformModules(platform: Platform, extra?: (platform: Platform) => Module[]): Module[] {
   const modules = [jobsModule(), ...createModules(platform), ...(extra?.(platform) ?? [])];
   registerOwnedKinds(modules.flatMap((m) => m.ownedKinds ?? []));
+  registerCredentialUsers(modules.flatMap((m) => m.credentialUsers ?? []));
   return modules;
 }
 

@@ -448,6 +448,8 @@ for (const engine of testEngines()) {
         });
         assert.equal(viewer.status, 200);
         assert.deepEqual(Object.keys(viewer.body.data.permissions).sort(), [
+          'organization:pipeline:**:list',
+          'organization:pipeline:**:read',
           'organization:project:**:list',
           'organization:project:**:read',
           'organization:read',

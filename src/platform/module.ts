@@ -1,4 +1,5 @@
 import type { OwnedKind } from './authz/owned-kinds.js';
+import type { CredentialUser } from './credential-users.js';
 import type { TokenResolver } from './http/auth.js';
 import type { Module as HttpModule } from './http/operation.js';
 import type { JobDefinition, ScheduleDefinition } from './jobs/kinds.js';
@@ -10,6 +11,7 @@ import type { JobDefinition, ScheduleDefinition } from './jobs/kinds.js';
  * - `jobs`: handlers of the job kinds it owns; `schedules`: periodic jobs of those kinds;
  * - `tokenResolvers`: turn presented tokens into actors (tried in module order);
  * - `ownedKinds`: entity kinds with an owner (owner checks, `UserSession.owns`, list narrowing);
+ * - `credentialUsers`: kinds of entity that use credentials (a credential's `in_use`, its delete refusal);
  * - `start`/`stop`: called once the platform is up, and at shutdown (in reverse module order).
  */
 export interface Module extends HttpModule {
@@ -17,6 +19,7 @@ export interface Module extends HttpModule {
   schedules?: ScheduleDefinition[];
   tokenResolvers?: TokenResolver[];
   ownedKinds?: OwnedKind[];
+  credentialUsers?: CredentialUser[];
   start?: () => Promise<void> | void;
   stop?: () => Promise<void> | void;
 }

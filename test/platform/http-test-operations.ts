@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { loadContract, withExtensions } from '../../src/platform/http/contract.js';
 import { EXTENSIONS_TAG } from '../../src/platform/http/extensions.js';
 import type { StreamEvent, StreamOptions } from '../../src/platform/http/operation.js';
+import { untypedOperations } from '../../src/platform/http/operation.js';
 import { pushStream } from '../../src/platform/http/stream.js';
 import type { Module } from '../../src/platform/module.js';
 
@@ -147,7 +148,7 @@ function numbers(query: Record<string, any>, lastEventId: string | undefined, si
 export function testModule(): Module {
   return {
     name: 'http-test',
-    operations: {
+    operations: untypedOperations({
       testSmallBody: { bodyLimit: 100, handler: (ctx) => ctx.body },
       testChecksum: {
         rawBody: true,
@@ -175,6 +176,6 @@ export function testModule(): Module {
         stream: STREAM_LIMITS,
         handler: (ctx) => numbers(ctx.query, ctx.lastEventId, ctx.signal as AbortSignal),
       },
-    },
+    }),
   };
 }

@@ -1,5 +1,5 @@
 import type { components } from '../../generated/contract.js';
-import { presentOwner } from '../users/present.js';
+import { presentOwner } from '../../platform/ownership/present.js';
 import type { ApiKeyWithOwner, StoredRule } from './repo.js';
 
 /** The contract's APIKey, with Gantry's `expires_at` extension (docs/api-keys.md). */

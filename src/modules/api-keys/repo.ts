@@ -3,7 +3,7 @@ import type { RuleSpec } from '../../platform/authz/rules.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { prepared } from '../../platform/db/prepared.js';
 import type { ApiKeysTable } from '../../platform/db/schema.js';
-import { OWNER_COLUMNS, type OwnerColumns } from '../users/present.js';
+import { OWNER_COLUMNS, type OwnerColumns } from '../../platform/ownership/present.js';
 
 export type ApiKeyRow = Omit<Selectable<ApiKeysTable>, 'token_hash'>;
 

@@ -1,7 +1,7 @@
 import type { components } from '../../generated/contract.js';
 import { isSet } from '../../platform/db/columns.js';
+import { presentOwner } from '../../platform/ownership/present.js';
 import { compact } from '../members/present.js';
-import { presentOwner } from '../users/present.js';
 import type { SourceRow, StackRow } from './repo.js';
 
 export type StackView = components['schemas']['ServiceCatalog'];

@@ -1,6 +1,6 @@
 import type { DbHandle } from '../../platform/db/database.js';
 import { prepared } from '../../platform/db/prepared.js';
-import { OWNER_COLUMNS } from '../users/present.js';
+import { OWNER_COLUMNS } from '../../platform/ownership/present.js';
 
 /** Catalog repositories of one organization with their owner, credential and stack count. */
 export function sourceQuery(db: DbHandle, organizationId: number) {

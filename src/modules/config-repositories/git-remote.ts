@@ -3,8 +3,7 @@ import type { DbHandle } from '../../platform/db/database.js';
 import { unprocessable } from '../../platform/errors.js';
 import { type GitCredential, GitError, type GitRemote } from '../../platform/git/index.js';
 import { type GitTarget, GitUrlError, type GitUrlPolicy, parseGitUrl } from '../../platform/net/git-url.js';
-import { type CredentialRef, credentialByCanonical } from '../credentials/lookup.js';
-import { credentialForUse } from '../credentials/secrets.js';
+import { type CredentialRef, credentialById, credentialRefByCanonical } from '../credentials/lookup.js';
 
 /** The credential type each transport takes (config-repositories.md: `private_key` vs `username/password`). */
 const TYPE_FOR: Record<Exclude<GitTarget['kind'], 'local'>, 'ssh' | 'basic_auth'> = {
@@ -32,7 +31,7 @@ export async function checkedCredential(
   canonical: string,
   target: GitTarget,
 ): Promise<CredentialRef> {
-  const credential = await credentialByCanonical(db, organizationId, canonical);
+  const credential = await credentialRefByCanonical(db, organizationId, canonical);
   if (!credential) throw unprocessable(`credential_canonical: credential '${canonical}' does not exist`);
   const wanted = target.kind === 'local' ? ['ssh', 'basic_auth'] : [TYPE_FOR[target.kind]];
   if (!wanted.includes(credential.type)) {
@@ -53,7 +52,7 @@ export async function openRemote(
   credentialId: number,
 ): Promise<GitRemote> {
   if (target.kind === 'local') return { url };
-  const { fields } = await credentialForUse(db, vault, organizationId, credentialId);
+  const { fields } = await credentialById(db, vault, organizationId, credentialId);
   const credential: GitCredential =
     target.kind === 'ssh'
       ? { kind: 'ssh', privateKey: fields.ssh_key ?? '' }

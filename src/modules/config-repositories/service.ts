@@ -1,14 +1,15 @@
 import type { Access } from '../../platform/authz/access.js';
+import { canSeeAll } from '../../platform/authz/grants.js';
 import { CANONICAL, canonicalFromName } from '../../platform/canonical.js';
 import type { Vault } from '../../platform/crypto/sealing.js';
 import { flag, nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
+import { NOTHING } from '../../platform/db/listing.js';
 import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import type { Git } from '../../platform/git/index.js';
 import type { Paging } from '../../platform/http/paging.js';
 import type { GitUrlPolicy } from '../../platform/net/git-url.js';
-import { canSeeAll, NOTHING } from '../members/listing.js';
-import { visibleOwnedIds } from '../organizations/owners.js';
+import { visibleOwnedIds } from '../../platform/ownership/lookups.js';
 import { asFieldError, checkedCredential, checkedTarget, openRemote } from './git-remote.js';
 import { type ConfigRepositoryView, presentConfigRepository } from './present.js';
 import {

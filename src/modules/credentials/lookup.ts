@@ -1,5 +1,105 @@
+import type { Vault } from '../../platform/crypto/sealing.js';
 import type { DbHandle } from '../../platform/db/database.js';
-import type { CredentialType } from './raw-fields.js';
+import { notFound, unprocessable } from '../../platform/errors.js';
+import type { CredentialType, SecretFields } from './raw-fields.js';
+import { openFields } from './secrets.js';
+
+/*
+ * Credentials for the server's own use: a backend connecting to its store, a git fetch with a key, a
+ * job calling a cloud API. Modules needing a credential's value import these, and only these, from the
+ * credentials module. No permission applies (the operation that names the credential has its own) and
+ * the value never goes back to a client: `toJSON` and inspection show the credential without it.
+ */
+
+/** A credential opened for the server: `fields` holds the decrypted values. */
+export class ServerCredential {
+  declare readonly fields: SecretFields;
+
+  constructor(
+    readonly id: number,
+    readonly canonical: string,
+    readonly path: string,
+    readonly type: CredentialType,
+    fields: SecretFields,
+  ) {
+    // Not enumerable: a credential logged or serialized by mistake carries no secret.
+    Object.defineProperty(this, 'fields', { value: fields, enumerable: false });
+  }
+
+  toJSON() {
+    return { id: this.id, canonical: this.canonical, path: this.path, type: this.type };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')]() {
+    return `ServerCredential(${this.canonical}, ${this.type})`;
+  }
+}
+
+export interface LookupOptions {
+  /** Types the caller can use; another type is a 422 naming both. Omitted: any type. */
+  types?: readonly CredentialType[];
+  /** The input field that named the credential, prefixed to the messages (`credential_canonical`). */
+  field?: string;
+}
+
+type Where = { column: 'canonical' | 'path' | 'id'; value: string | number; name: string };
+
+async function lookup(
+  db: DbHandle,
+  vault: Vault,
+  organizationId: number,
+  where: Where,
+  { types, field }: LookupOptions,
+): Promise<ServerCredential> {
+  const row = await db
+    .selectFrom('credentials')
+    .select(['id', 'organization_id', 'canonical', 'path', 'type', 'sealed_raw', 'builtin'])
+    .where('organization_id', '=', organizationId)
+    .where(where.column, '=', where.value)
+    .executeTakeFirst();
+  const prefix = field ? `${field}: ` : '';
+  // Named by a client in its input: a missing credential is a mistake in that input, not a missing page.
+  if (!row) throw field ? unprocessable(`${prefix}no credential ${where.name}`) : notFound(`credential ${where.name}`);
+  const type = row.type as CredentialType;
+  if (types && !types.includes(type)) {
+    const expected = types.map((t) => `'${t}'`).join(' or ');
+    throw unprocessable(`${prefix}credential '${row.canonical}' is of type '${type}'; ${expected} is needed here`);
+  }
+  return new ServerCredential(row.id, row.canonical, row.path, type, await openFields(vault, row));
+}
+
+/** By canonical, e.g. the `credential_canonical` of a config repository. */
+export function credentialByCanonical(
+  db: DbHandle,
+  vault: Vault,
+  organizationId: number,
+  canonical: string,
+  options: LookupOptions = {},
+): Promise<ServerCredential> {
+  return lookup(db, vault, organizationId, { column: 'canonical', value: canonical, name: `'${canonical}'` }, options);
+}
+
+/** By path, as pipelines and stacks name credentials (`((my-path.ssh_key))`). */
+export function credentialByPath(
+  db: DbHandle,
+  vault: Vault,
+  organizationId: number,
+  path: string,
+  options: LookupOptions = {},
+): Promise<ServerCredential> {
+  return lookup(db, vault, organizationId, { column: 'path', value: path, name: `with path '${path}'` }, options);
+}
+
+/** By id, for rows that reference a credential (an external backend's `credential_id`). */
+export function credentialById(
+  db: DbHandle,
+  vault: Vault,
+  organizationId: number,
+  id: number,
+  options: LookupOptions = {},
+): Promise<ServerCredential> {
+  return lookup(db, vault, organizationId, { column: 'id', value: id, name: String(id) }, options);
+}
 
 /** A credential as other modules name it in their bodies: by canonical, without its secret. */
 export interface CredentialRef {
@@ -12,7 +112,7 @@ export interface CredentialRef {
  * The credential a body names by canonical in one organization (config and catalog repositories pick
  * theirs this way). Its secret is opened only when used, with `credentialForUse` (secrets.ts).
  */
-export async function credentialByCanonical(
+export async function credentialRefByCanonical(
   db: DbHandle,
   organizationId: number,
   canonical: string,

@@ -1,31 +1,16 @@
 import type { components } from '../../generated/contract.js';
-import { presentOwner } from '../users/present.js';
+import { type FoundUse, inUseOf } from '../../platform/credential-users.js';
+import { presentOwner } from '../../platform/ownership/present.js';
 import { type CredentialRaw, type CredentialType, rawFromFields, type SecretFields } from './raw-fields.js';
-import type { BackendUse, CredentialRow } from './repo.js';
+import type { CredentialRow } from './repo.js';
 
 export type CredentialView = components['schemas']['Credential'];
 export type CredentialSimpleView = components['schemas']['CredentialSimple'];
-type InUse = components['schemas']['CredentialInUse'];
-
-/** What uses a credential. Config repositories and catalog sources have no module yet: always empty. */
-export function presentInUse(uses: readonly BackendUse[]): InUse {
-  return {
-    config_repositories: [],
-    service_catalog_sources: [],
-    external_backends: uses.map((use) => ({
-      purpose: use.purpose,
-      engine: use.engine,
-      ...(use.project_canonical ? { project: { canonical: use.project_canonical, name: use.project_canonical } } : {}),
-      ...(use.environment_canonical ? { environment: { canonical: use.environment_canonical } } : {}),
-      ...(use.component_canonical ? { component: { canonical: use.component_canonical } } : {}),
-    })),
-  };
-}
 
 /** The credential without its secret; `fields` (already opened) adds `raw`. */
 export function presentCredential(
   row: CredentialRow,
-  uses: readonly BackendUse[],
+  uses: readonly FoundUse[],
   fields?: SecretFields,
 ): CredentialView | CredentialSimpleView {
   const owner = presentOwner(row);
@@ -37,7 +22,7 @@ export function presentCredential(
     type: row.type as CredentialType,
     path: row.path,
     keys: JSON.parse(row.keys) as string[],
-    in_use: presentInUse(uses),
+    in_use: inUseOf(uses),
     created_at: row.created_at,
     updated_at: row.updated_at,
     ...(owner ? { owner } : {}),

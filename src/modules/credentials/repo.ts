@@ -1,5 +1,5 @@
 import type { DbHandle } from '../../platform/db/database.js';
-import { OWNER_COLUMNS } from '../users/present.js';
+import { OWNER_COLUMNS } from '../../platform/ownership/present.js';
 
 const CREDENTIAL_COLUMNS = [
   'credentials.id',
@@ -56,24 +56,3 @@ export async function takenIdentifiers(
   const rows = await query.execute();
   return { canonical: rows.some((r) => r.canonical === canonical), path: rows.some((r) => r.path === path) };
 }
-
-/** External backends that use each credential: what `in_use` reports and what blocks a delete. */
-export async function backendsUsing(db: DbHandle, credentialIds: readonly number[]) {
-  if (credentialIds.length === 0) return [];
-  return db
-    .selectFrom('external_backends')
-    .select([
-      'id',
-      'credential_id',
-      'purpose',
-      'engine',
-      'project_canonical',
-      'environment_canonical',
-      'component_canonical',
-    ])
-    .where('credential_id', 'in', [...credentialIds])
-    .orderBy('id')
-    .execute();
-}
-
-export type BackendUse = Awaited<ReturnType<typeof backendsUsing>>[number];

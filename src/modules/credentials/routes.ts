@@ -1,6 +1,6 @@
 import { unprocessable } from '../../platform/errors.js';
 import { writeAudit } from '../../platform/events/audit.js';
-import type { HandlerContext, OperationSpec, RequestBody } from '../../platform/http/operation.js';
+import { defineOperations } from '../../platform/http/operation.js';
 import { ownedPathEntity } from '../../platform/http/path-entity.js';
 import type { Module } from '../../platform/module.js';
 import type { ModuleDeps } from '../deps.js';
@@ -8,7 +8,6 @@ import { listBigQueryOptions } from './gcp-bigquery.js';
 import { findCredential } from './repo.js';
 import { openFields } from './secrets.js';
 import {
-  type CredentialFilters,
   type CredentialInput,
   createCredential,
   credentialNotFound,
@@ -17,9 +16,6 @@ import {
   revealCredential,
   updateCredential,
 } from './service.js';
-
-type Params = { organization_canonical: string; credential_canonical: string };
-type Ctx<B = unknown, Q = Record<string, unknown>> = HandlerContext<Params, Q, B>;
 
 const credential = ownedPathEntity({
   param: 'credential_canonical',
@@ -47,13 +43,13 @@ const target = (canonical: string) => `credential:${canonical}`;
  */
 export function credentialsModule(deps: ModuleDeps): Module {
   const { vault, config } = deps;
-  const operations: Record<string, OperationSpec<any>> = {
+  const operations = defineOperations({
     listCredentials: {
       // Any standing: the list holds what the caller may list, with values only where it may read.
       permission: { action: null },
       tx: true,
       listItems: credentialListItem(deps.contract.schemas.CredentialSimple!),
-      handler: async (ctx: Ctx<unknown, CredentialFilters>) => {
+      handler: async (ctx) => {
         const { page, revealed } = await listCredentials(ctx.db, vault, ctx.access!, ctx.query, ctx.paging);
         if (revealed.length > 0) {
           await writeAudit(ctx.db, { action: 'organization:credential:read', target: target(revealed.join(',')) }, ctx);
@@ -63,14 +59,13 @@ export function credentialsModule(deps: ModuleDeps): Module {
     },
     createCredential: {
       permission: { action: 'organization:credential:create' },
-      audit: (_ctx, result: any) => ({ action: 'organization:credential:create', target: target(result.canonical) }),
-      handler: (ctx: Ctx<RequestBody<'createCredential'>>) =>
-        createCredential(ctx.db, vault, ctx.access!, ctx.body as CredentialInput),
+      audit: { target: (_ctx, credential) => target(credential.canonical) },
+      handler: (ctx) => createCredential(ctx.db, vault, ctx.access!, ctx.body as CredentialInput),
     },
     getCredential: {
       permission: onCredential('organization:credential:read'),
       tx: true,
-      handler: async (ctx: Ctx) => {
+      handler: async (ctx) => {
         const row = await requireCredential(ctx);
         await writeAudit(ctx.db, { action: 'organization:credential:read', target: target(row.canonical) }, ctx);
         return revealCredential(ctx.db, vault, row);
@@ -78,22 +73,22 @@ export function credentialsModule(deps: ModuleDeps): Module {
     },
     updateCredential: {
       permission: onCredential('organization:credential:update'),
-      audit: (_ctx, result: any) => ({ action: 'organization:credential:update', target: target(result.canonical) }),
-      handler: async (ctx: Ctx<RequestBody<'updateCredential'>>) =>
+      audit: { target: (_ctx, credential) => target(credential.canonical) },
+      handler: async (ctx) =>
         updateCredential(ctx.db, vault, ctx.access!, await requireCredential(ctx), ctx.body as CredentialInput),
     },
     deleteCredential: {
       permission: onCredential('organization:credential:delete'),
       extraQuery: { force: { type: 'boolean' } },
-      audit: (ctx) => ({ action: 'organization:credential:delete', target: target(ctx.params.credential_canonical) }),
-      handler: async (ctx: Ctx<unknown, { force?: boolean }>) => {
+      audit: { target: (ctx) => target(ctx.params.credential_canonical) },
+      handler: async (ctx) => {
         await deleteCredential(ctx.db, await requireCredential(ctx), ctx.query.force === true);
       },
     },
     getCredentialOptions: {
       // Uses the secret on the caller's behalf (nothing secret is returned): reading it is required.
       permission: onCredential('organization:credential:read'),
-      handler: async (ctx: Ctx<unknown, { service: string }>) => {
+      handler: async (ctx) => {
         const row = await requireCredential(ctx);
         if (row.type !== 'gcp') {
           throw unprocessable(`service ${ctx.query.service} needs a gcp credential; '${row.canonical}' is ${row.type}`);
@@ -102,6 +97,6 @@ export function credentialsModule(deps: ModuleDeps): Module {
         return listBigQueryOptions(fields.json_key!, config.gcp, config.outbound);
       },
     },
-  };
+  });
   return { name: 'credentials', operations, ownedKinds: [{ kind: 'credential', table: 'credentials' }] };
 }

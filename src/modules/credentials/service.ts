@@ -1,20 +1,20 @@
 import type { Access } from '../../platform/authz/access.js';
+import { canSeeAll } from '../../platform/authz/grants.js';
 import { canonicalFromName } from '../../platform/canonical.js';
+import { credentialUses, type FoundUse } from '../../platform/credential-users.js';
 import type { Vault } from '../../platform/crypto/sealing.js';
 import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
+import { NOTHING } from '../../platform/db/listing.js';
 import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
 import { demandWithinLimit, orgScope } from '../../platform/limits.js';
-import { canSeeAll, NOTHING } from '../members/listing.js';
-import { ownerAfterUpdate, ownerInBody } from '../members/owners.js';
-import { visibleOwnedIds } from '../organizations/owners.js';
+import { ownerAfterUpdate, ownerInBody } from '../../platform/ownership/input.js';
+import { visibleOwnedIds } from '../../platform/ownership/lookups.js';
 import { demandNotBuiltin } from './builtin.js';
-import { type CredentialView, presentCredential } from './present.js';
+import { type CredentialSimpleView, type CredentialView, presentCredential } from './present.js';
 import { type CredentialRaw, type CredentialType, secretFieldsFor } from './raw-fields.js';
 import {
-  type BackendUse,
-  backendsUsing,
   type CredentialRow,
   credentialQuery,
   findCredential,
@@ -148,7 +148,7 @@ export async function updateCredential(
     .where('id', '=', current.id)
     .execute();
   const row = (await findCredential(db, orgId, canonical))!;
-  return presentCredential(row, await backendsUsing(db, [row.id]), fields) as CredentialView;
+  return presentCredential(row, (await credentialUses(db, [row.id])).get(row.id) ?? [], fields) as CredentialView;
 }
 
 /**
@@ -157,24 +157,26 @@ export async function updateCredential(
  */
 export async function deleteCredential(db: DbHandle, row: CredentialRow, force: boolean): Promise<void> {
   demandNotBuiltin(row, 'delete');
-  const uses = await backendsUsing(db, [row.id]);
+  const uses = (await credentialUses(db, [row.id])).get(row.id) ?? [];
   if (uses.length > 0 && !force) {
     throw conflict(
-      `credential '${row.canonical}' is in use by ${uses.length} external backend(s); detach them first or delete with ?force=true`,
-      uses.map((u) => `external backend ${u.id} (${u.purpose}, ${u.engine}${scopeOf(u)})`),
+      `credential '${row.canonical}' is in use by ${countUses(uses)}; detach them first or delete with ?force=true`,
+      uses.map((use) => use.label),
     );
   }
   await db.deleteFrom('credentials').where('id', '=', row.id).execute();
 }
 
-function scopeOf(use: BackendUse): string {
-  const scope = [use.project_canonical, use.environment_canonical, use.component_canonical].filter(Boolean);
-  return scope.length > 0 ? `, ${scope.join('/')}` : '';
+/** `2 external backends and 1 config repository`. */
+function countUses(uses: readonly FoundUse[]): string {
+  const counts = new Map<string, number>();
+  for (const { kind } of uses) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  return [...counts].map(([kind, n]) => `${n} ${kind}${n === 1 ? '' : 's'}`).join(' and ');
 }
 
 /** The credential with its secret: the caller records the read before it leaves (see routes). */
 export async function revealCredential(db: DbHandle, vault: Vault, row: SealedCredentialRow): Promise<CredentialView> {
-  const uses = await backendsUsing(db, [row.id]);
+  const uses = (await credentialUses(db, [row.id])).get(row.id) ?? [];
   return presentCredential(row, uses, await openFields(vault, row)) as CredentialView;
 }
 
@@ -192,7 +194,7 @@ export async function listCredentials(
   access: Access,
   filters: CredentialFilters,
   paging: Paging,
-): Promise<{ page: Page<unknown>; revealed: string[] }> {
+): Promise<{ page: Page<CredentialView | CredentialSimpleView>; revealed: string[] }> {
   const orgId = access.organization.id;
   let query = credentialQuery(db, orgId).select('credentials.sealed_raw');
   if (!canSeeAll(access, 'organization:credential')) {
@@ -202,14 +204,14 @@ export async function listCredentials(
   const types = [...(filters.credential_types ?? []), ...(filters.credential_type ? [filters.credential_type] : [])];
   if (types.length > 0) query = query.where('credentials.type', 'in', types);
   const page = await fetchPage(query.orderBy('credentials.id'), paging);
-  const uses = await backendsUsing(
+  const uses = await credentialUses(
     db,
     page.items.map((row) => row.id),
   );
   const revealed: string[] = [];
   const items = await Promise.all(
     page.items.map(async (row) => {
-      const own = uses.filter((use) => use.credential_id === row.id);
+      const own = uses.get(row.id) ?? [];
       if (!access.can('organization:credential:read', [row.canonical], row.owner_user_id)) {
         return presentCredential(row, own);
       }

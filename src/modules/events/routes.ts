@@ -1,18 +1,7 @@
-import type { HandlerContext, Module } from '../../platform/http/operation.js';
+import { defineOperations, type Module } from '../../platform/http/operation.js';
 import type { ModuleDeps } from '../deps.js';
 import { eventRetentionJobs } from './retention.js';
-import { eventTags, listEvents, type NewEventBody, recordEvent } from './service.js';
-
-interface EventsQuery {
-  begin?: number;
-  end?: number;
-  type?: string[];
-  severity?: string[];
-  page_index?: number;
-  page_size?: number;
-}
-
-type Ctx<Q = Record<string, unknown>, B = unknown> = HandlerContext<{ organization_canonical: string }, Q, B>;
+import { eventTags, listEvents, recordEvent } from './service.js';
 
 /**
  * Organization events: what clients send, and the audit trail every mutation leaves; pruned hourly
@@ -22,10 +11,10 @@ export function eventsModule(deps: ModuleDeps): Module {
   return {
     name: 'events',
     ...eventRetentionJobs(deps.config.events),
-    operations: {
+    operations: defineOperations({
       getEvents: {
         permission: { action: 'organization:event:read' },
-        handler: ({ db, access, query, paging }: Ctx<EventsQuery>) =>
+        handler: ({ db, access, query, paging }) =>
           listEvents(
             db,
             access!.organization.id,
@@ -37,12 +26,12 @@ export function eventsModule(deps: ModuleDeps): Module {
         permission: { action: 'organization:event:create' },
         // The event sent is itself the record of this call; auditing it would only duplicate it.
         noAudit: true,
-        handler: ({ db, access, body }: Ctx<unknown, NewEventBody>) => recordEvent(db, access!.organization.id, body),
+        handler: ({ db, access, body }) => recordEvent(db, access!.organization.id, body),
       },
       getEventsTags: {
         permission: { action: 'organization:event:read' },
-        handler: ({ db, access }: Ctx) => eventTags(db, access!.organization.id),
+        handler: ({ db, access }) => eventTags(db, access!.organization.id),
       },
-    },
+    }),
   };
 }

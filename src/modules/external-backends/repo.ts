@@ -1,3 +1,4 @@
+import { credentialUser } from '../../platform/credential-users.js';
 import type { DbHandle } from '../../platform/db/database.js';
 
 /** Backends of one organization with their credential's canonical (null once that credential is gone). */
@@ -92,3 +93,41 @@ export async function applicableBackend(
     row.environment_canonical ? 3 : row.project_canonical ? 2 : row.is_default === 1 ? 1 : 0;
   return candidates.sort((a, b) => rank(b) - rank(a) || a.id - b.id)[0];
 }
+
+/** External backends using credentials: what a credential's `in_use` lists and what blocks its delete. */
+export const backendCredentialUser = credentialUser({
+  kind: 'external backend',
+  group: 'external_backends',
+  async find(db, credentialIds) {
+    const rows = await db
+      .selectFrom('external_backends')
+      .select([
+        'id',
+        'credential_id',
+        'purpose',
+        'engine',
+        'project_canonical',
+        'environment_canonical',
+        'component_canonical',
+      ])
+      .where('credential_id', 'in', [...credentialIds])
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => {
+      const scope = [row.project_canonical, row.environment_canonical, row.component_canonical].filter(Boolean);
+      return {
+        credentialId: row.credential_id as number,
+        label: `external backend ${row.id} (${row.purpose}, ${row.engine}${scope.length > 0 ? `, ${scope.join('/')}` : ''})`,
+        entry: {
+          purpose: row.purpose,
+          engine: row.engine,
+          ...(row.project_canonical
+            ? { project: { canonical: row.project_canonical, name: row.project_canonical } }
+            : {}),
+          ...(row.environment_canonical ? { environment: { canonical: row.environment_canonical } } : {}),
+          ...(row.component_canonical ? { component: { canonical: row.component_canonical } } : {}),
+        },
+      };
+    });
+  },
+});

@@ -1,6 +1,6 @@
 import type { components } from '../../generated/contract.js';
 import { isSet } from '../../platform/db/columns.js';
-import { presentOwner } from '../users/present.js';
+import { presentOwner } from '../../platform/ownership/present.js';
 import type { InfraPolicyRow } from './repo.js';
 
 export type InfraPolicyView = components['schemas']['InfraPolicy'];

@@ -1,6 +1,6 @@
 import type { DbHandle } from '../../platform/db/database.js';
 import { prepared } from '../../platform/db/prepared.js';
-import { OWNER_COLUMNS } from '../users/present.js';
+import { OWNER_COLUMNS } from '../../platform/ownership/present.js';
 
 /** Infra policies of one organization with their owner's user fields (one row per policy). */
 export function infraPolicyQuery(db: DbHandle, organizationId: number) {

@@ -1,13 +1,14 @@
 import type { Access } from '../../platform/authz/access.js';
+import { canSeeAll } from '../../platform/authz/grants.js';
 import { canonicalFromName } from '../../platform/canonical.js';
 import { flag, nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
+import { applyOrder, containsText, NOTHING } from '../../platform/db/listing.js';
 import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import { type OrderBy, sortableFields } from '../../platform/http/ordering.js';
 import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
-import { applyOrder, canSeeAll, containsText, NOTHING } from '../members/listing.js';
-import { ownerAfterUpdate, ownerInBody } from '../members/owners.js';
-import { visibleOwnedIds } from '../organizations/owners.js';
+import { ownerAfterUpdate, ownerInBody } from '../../platform/ownership/input.js';
+import { visibleOwnedIds } from '../../platform/ownership/lookups.js';
 import type { PolicyEvaluator } from './evaluation.js';
 import { type InfraPolicyView, presentInfraPolicy, type Severity } from './present.js';
 import { findInfraPolicy, type InfraPolicyRow, infraPolicyCanonicalTaken, infraPolicyQuery } from './repo.js';

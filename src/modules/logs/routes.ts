@@ -2,8 +2,8 @@ import type { Config } from '../../config.js';
 import type { Vault } from '../../platform/crypto/sealing.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { notFound, unprocessable } from '../../platform/errors.js';
-import type { HandlerContext, Module, OperationSpec } from '../../platform/http/operation.js';
-import { credentialForUse } from '../credentials/secrets.js';
+import { defineOperations, type HandlerContext, type Module } from '../../platform/http/operation.js';
+import { credentialById } from '../credentials/lookup.js';
 import type { ModuleDeps } from '../deps.js';
 import { applicableBackend, type BackendRow } from '../external-backends/repo.js';
 import { requireEnvironmentScope } from '../projects/scope.js';
@@ -12,14 +12,7 @@ import { type ElasticsearchLogsConfig, elasticsearchEngine } from './elasticsear
 import type { LogEngine } from './engine.js';
 import { checkLogWindow } from './time-query.js';
 
-type Params = {
-  organization_canonical: string;
-  project_canonical: string;
-  environment_canonical: string;
-  log_source_id: string;
-};
-type Query = { begin?: number; end?: number; query?: string; limit?: number };
-type Ctx = HandlerContext<Params, Query>;
+type ProjectEnvironment = { project_canonical: string; environment_canonical: string };
 
 interface EngineContext {
   backend: BackendRow;
@@ -47,7 +40,12 @@ const LOG_ENGINES: Record<string, (c: EngineContext) => LogEngine> = {
 /** Entries answered when the request names no limit. */
 const DEFAULT_LIMIT = 1000;
 
-async function engineFor(db: DbHandle, vault: Vault, config: Config, ctx: Ctx): Promise<LogEngine | undefined> {
+async function engineFor(
+  db: DbHandle,
+  vault: Vault,
+  config: Config,
+  ctx: HandlerContext<ProjectEnvironment>,
+): Promise<LogEngine | undefined> {
   const orgId = ctx.access!.organization.id;
   const { project_canonical: project, environment_canonical: environment } = ctx.params;
   await requireEnvironmentScope(db, orgId, project, environment);
@@ -56,9 +54,7 @@ async function engineFor(db: DbHandle, vault: Vault, config: Config, ctx: Ctx): 
   const build = LOG_ENGINES[backend.engine];
   if (!build) throw unprocessable(`external backend ${backend.id} (${backend.engine}) cannot serve logs`);
   const credential =
-    backend.credential_id === null
-      ? undefined
-      : (await credentialForUse(db, vault, orgId, backend.credential_id)).fields;
+    backend.credential_id === null ? undefined : (await credentialById(db, vault, orgId, backend.credential_id)).fields;
   return build({ backend, credential, project, config });
 }
 
@@ -69,10 +65,10 @@ async function engineFor(db: DbHandle, vault: Vault, config: Config, ctx: Ctx): 
  */
 export function logsModule(deps: ModuleDeps): Module {
   const { vault, config } = deps;
-  const operations: Record<string, OperationSpec<any>> = {
+  const operations = defineOperations({
     getProjEnvLogSources: {
       permission: { action: 'organization:log:read' },
-      handler: async (ctx: Ctx) => {
+      handler: async (ctx) => {
         const engine = await engineFor(ctx.db, vault, config, ctx);
         // No logs backend applies: there are no sources to offer.
         return engine ? engine.sources(ctx.params.environment_canonical) : [];
@@ -81,7 +77,7 @@ export function logsModule(deps: ModuleDeps): Module {
     getProjEnvLogEntries: {
       permission: { action: 'organization:log:read' },
       extraQuery: { limit: { type: 'integer', minimum: 1, maximum: 10_000 } },
-      handler: async (ctx: Ctx) => {
+      handler: async (ctx) => {
         const window = checkLogWindow(ctx.query);
         const engine = await engineFor(ctx.db, vault, config, ctx);
         if (!engine) {
@@ -91,10 +87,10 @@ export function logsModule(deps: ModuleDeps): Module {
         return engine.entries(ctx.params.environment_canonical, {
           sourceId: ctx.params.log_source_id,
           ...window,
-          limit: ctx.query.limit ?? DEFAULT_LIMIT,
+          limit: typeof ctx.query.limit === 'number' ? ctx.query.limit : DEFAULT_LIMIT,
         });
       },
     },
-  };
+  });
   return { name: 'logs', operations };
 }

@@ -1,4 +1,5 @@
 import type { Access } from '../../platform/authz/access.js';
+import { findRolesByCanonical, type RoleWithRules } from '../../platform/authz/role-rows.js';
 import { randomToken, sha256 } from '../../platform/crypto/hashing.js';
 import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
@@ -6,7 +7,7 @@ import { conflict, notFound } from '../../platform/errors.js';
 import { demandWithinLimit, orgScope } from '../../platform/limits.js';
 import type { Mail } from '../../platform/mail/mailer.js';
 import type { MemberOrgView } from './present.js';
-import { findMembershipByEmail, findMembershipRow, findRolesByCanonical, type RoleWithRules } from './repo.js';
+import { findMembershipByEmail, findMembershipRow } from './repo.js';
 import { demandRoleGrantable, getMember, roleInBody } from './service.js';
 
 /** Invitations are valid for a week; after that only a resend (which issues a new token) helps. */

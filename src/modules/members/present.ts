@@ -1,7 +1,8 @@
 import type { components } from '../../generated/contract.js';
+import type { RoleWithRules } from '../../platform/authz/role-rows.js';
 import { isSet } from '../../platform/db/columns.js';
 import { presentRole } from '../roles/present.js';
-import type { MemberRow, RoleWithRules } from './repo.js';
+import type { MemberRow } from './repo.js';
 
 export type RoleView = components['schemas']['Role'];
 export type MemberOrgView = components['schemas']['MemberOrg'];

@@ -1,30 +1,7 @@
-import type { ExpressionBuilder } from 'kysely';
 import { ADMIN_ROLE } from '../../platform/authz/builtin-roles.js';
+import { accepted } from '../../platform/authz/memberships.js';
 import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
-import type { Database } from '../../platform/db/schema.js';
-import { type RuleRow, rulesOf } from '../roles/repo.js';
-
-/** A membership that grants standing: accepted, or created directly (no invitation). */
-export const accepted = (eb: ExpressionBuilder<Database, 'memberships'>) =>
-  eb.or([eb('memberships.invitation_state', 'is', null), eb('memberships.invitation_state', '=', 'accepted')]);
-
-export interface RoleRow {
-  id: number;
-  canonical: string;
-  name: string;
-  description: string;
-  is_default: number;
-  created_at: number;
-  updated_at: number;
-}
-
-export type { RuleRow };
-
-export interface RoleWithRules {
-  role: RoleRow;
-  rules: RuleRow[];
-}
 
 /** The member's user fields, as members and organization admins are presented (joined as `users`). */
 export const MEMBER_USER_COLUMNS = [
@@ -37,53 +14,6 @@ export const MEMBER_USER_COLUMNS = [
   'users.picture_url',
   'users.last_login_at',
 ] as const;
-
-export const ROLE_COLUMNS = [
-  'roles.id',
-  'roles.canonical',
-  'roles.name',
-  'roles.description',
-  'roles.is_default',
-  'roles.created_at',
-  'roles.updated_at',
-] as const;
-
-/** Roles and their rules for a whole page of members or teams: two queries, whatever the page size. */
-export async function loadRoles(db: DbHandle, roleIds: Iterable<number>): Promise<Map<number, RoleWithRules>> {
-  const ids = [...new Set(roleIds)];
-  if (ids.length === 0) return new Map();
-  return withRules(db, await db.selectFrom('roles').select(ROLE_COLUMNS).where('roles.id', 'in', ids).execute());
-}
-
-/** Attaches their rules to already-loaded roles, in one query. */
-export async function withRules(db: DbHandle, roles: RoleRow[]): Promise<Map<number, RoleWithRules>> {
-  const rules = await rulesOf(
-    db,
-    roles.map((role) => role.id),
-  );
-  return new Map(roles.map((role) => [role.id, { role, rules: rules.get(role.id) ?? [] }]));
-}
-
-/** Roles of one organization by canonical (in the given order); missing canonicals are left out. */
-export async function findRolesByCanonical(
-  db: DbHandle,
-  organizationId: number,
-  canonicals: string[],
-): Promise<RoleWithRules[]> {
-  if (canonicals.length === 0) return [];
-  const rows = await db
-    .selectFrom('roles')
-    .select('id')
-    .where('organization_id', '=', organizationId)
-    .where('canonical', 'in', canonicals)
-    .execute();
-  const loaded = await loadRoles(
-    db,
-    rows.map((r) => r.id),
-  );
-  const byCanonical = new Map([...loaded.values()].map((r) => [r.role.canonical, r]));
-  return canonicals.flatMap((c) => byCanonical.get(c) ?? []);
-}
 
 /**
  * Members and invitations of an organization with what their presentation needs: the user (absent
@@ -245,19 +175,4 @@ export async function insertAcceptedMember(
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
-}
-
-/**
- * An accepted member by username, of the organization or of any of a list of them (an API key's owner
- * may be a member of an ancestor). Owners and team members must be one.
- */
-export function findAcceptedMemberByUsername(db: DbHandle, organizations: number | number[], username: string) {
-  return db
-    .selectFrom('memberships')
-    .innerJoin('users', 'users.id', 'memberships.user_id')
-    .select(['memberships.id as member_id', 'users.id as user_id'])
-    .where('memberships.organization_id', 'in', typeof organizations === 'number' ? [organizations] : organizations)
-    .where('users.username', '=', username)
-    .where(accepted)
-    .executeTakeFirst();
 }

@@ -1,17 +1,8 @@
-import type { HandlerContext, Module, OperationSpec, RequestBody } from '../../platform/http/operation.js';
+import { defineOperations, type HandlerContext, type Module } from '../../platform/http/operation.js';
 import { RATE_LIMITS, RateLimiter } from '../../platform/http/rate-limit.js';
 import type { ModuleDeps } from '../deps.js';
 import { type InvitationContext, inviteMember, pendingInvitation, resendInvitation } from './invitations.js';
-import {
-  changeMemberRole,
-  getMember,
-  listMembers,
-  MEMBER_SORTABLE,
-  type MemberFilters,
-  removeMember,
-} from './service.js';
-
-type MemberParams = { organization_canonical: string; member_id: number };
+import { changeMemberRole, getMember, listMembers, MEMBER_SORTABLE, removeMember } from './service.js';
 
 const memberEntity = (ctx: HandlerContext) => [String(ctx.params.member_id)];
 const memberTarget = (ctx: HandlerContext) => `member:${ctx.params.member_id}`;
@@ -29,34 +20,31 @@ export function membersModule(deps: ModuleDeps): Module {
     publicUrl: config.publicUrl,
   });
 
-  const operations: Record<string, OperationSpec<any>> = {
+  const operations = defineOperations({
     getOrgMembers: {
       permission: { action: 'organization:member:list' },
       sortable: MEMBER_SORTABLE,
-      handler: (ctx: HandlerContext<MemberParams, MemberFilters>) =>
-        listMembers(ctx.db, ctx.access!.organization.id, ctx.query, ctx.paging, ctx.orderBy),
+      handler: (ctx) => listMembers(ctx.db, ctx.access!.organization.id, ctx.query, ctx.paging, ctx.orderBy),
     },
     inviteUserToOrgMember: {
       permission: { action: 'organization:member:create' },
-      audit: (_ctx, result: any) => ({ action: 'organization:member:create', target: `member:${result.id}` }),
-      handler: (ctx: HandlerContext<MemberParams, object, RequestBody<'inviteUserToOrgMember'>>) =>
+      audit: { target: (_ctx, member) => `member:${member.id}` },
+      handler: (ctx) =>
         inviteMember(ctx.db, invitations(ctx), { email: ctx.body.email, roleCanonical: ctx.body.role_canonical }),
     },
     getOrgMember: {
       permission: { action: 'organization:member:read', entities: memberEntity },
-      handler: (ctx: HandlerContext<MemberParams>) =>
-        getMember(ctx.db, ctx.access!.organization.id, ctx.params.member_id),
+      handler: (ctx) => getMember(ctx.db, ctx.access!.organization.id, ctx.params.member_id),
     },
     updateOrgMember: {
       permission: { action: 'organization:member:update', entities: memberEntity },
-      audit: (ctx) => ({ action: 'organization:member:update', target: memberTarget(ctx) }),
-      handler: (ctx: HandlerContext<MemberParams, object, RequestBody<'updateOrgMember'>>) =>
-        changeMemberRole(ctx.db, ctx.access!, ctx.params.member_id, ctx.body.role_canonical),
+      audit: { target: memberTarget },
+      handler: (ctx) => changeMemberRole(ctx.db, ctx.access!, ctx.params.member_id, ctx.body.role_canonical),
     },
     removeOrgMember: {
       permission: { action: 'organization:member:delete', entities: memberEntity },
-      audit: (ctx) => ({ action: 'organization:member:delete', target: memberTarget(ctx) }),
-      handler: async (ctx: HandlerContext<MemberParams>) => {
+      audit: { target: memberTarget },
+      handler: async (ctx) => {
         await removeMember(ctx.db, ctx.access!, ctx.params.member_id);
       },
     },
@@ -65,14 +53,13 @@ export function membersModule(deps: ModuleDeps): Module {
     resendMemberInvitation: {
       permission: { action: 'organization:member:create' },
       audit: (ctx) => ({ action: 'organization:member:resend', target: memberTarget(ctx) }),
-      handler: async (ctx: HandlerContext<MemberParams>) => {
+      handler: async (ctx) => {
         await resendInvitation(ctx.db, invitations(ctx), ctx.params.member_id);
       },
     },
     getPendingMemberInvitation: {
-      handler: (ctx: HandlerContext<{ verification_token: string }>) =>
-        pendingInvitation(ctx.db, ctx.params.verification_token),
+      handler: (ctx) => pendingInvitation(ctx.db, ctx.params.verification_token),
     },
-  };
+  });
   return { name: 'members', operations, accessWrites: 'all' };
 }

@@ -1,38 +1,31 @@
 import type { Access } from '../../platform/authz/access.js';
 import { ADMIN_ROLE } from '../../platform/authz/builtin-roles.js';
+import { demandGrantable } from '../../platform/authz/grants.js';
+import { accepted } from '../../platform/authz/memberships.js';
+import { findRolesByCanonical, loadRoles, type RoleWithRules } from '../../platform/authz/role-rows.js';
 import { sha256 } from '../../platform/crypto/hashing.js';
 import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
+import { applyOrder, containsText } from '../../platform/db/listing.js';
 import { AppError, conflict, notFound, unprocessable } from '../../platform/errors.js';
 import { recordEvent } from '../../platform/events/audit.js';
+import type { QueryParams } from '../../platform/http/operation.js';
 import type { OrderBy } from '../../platform/http/ordering.js';
 import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
-import { applyOrder, containsText, demandGrantable } from './listing.js';
 import { type MemberOrgView, presentMember, roleIdsOf } from './present.js';
 import {
-  accepted,
   countAdmins,
   detachFromTeams,
   findInvitationByTokenHash,
   findMember,
   findMembershipRow,
-  findRolesByCanonical,
   isAccepted,
-  loadRoles,
   lockOrganization,
   memberQuery,
-  type RoleWithRules,
 } from './repo.js';
 
-export interface MemberFilters {
-  invitation_state?: 'accepted' | 'pending' | 'declined';
-  user_given_name?: string;
-  user_family_name?: string;
-  role_name?: string;
-  user_canonical?: string;
-  user_created_at?: number;
-  member_created_at?: number;
-}
+/** The filters of getOrgMembers, as the contract declares them. */
+export type MemberFilters = QueryParams<'getOrgMembers'>;
 
 /** `order_by` fields of getOrgMembers (wire name -> column). */
 export const MEMBER_SORTABLE = {

@@ -1,11 +1,12 @@
 import { type Selectable, sql } from 'kysely';
 import { ADMIN_ROLE } from '../../platform/authz/builtin-roles.js';
+import { accepted } from '../../platform/authz/memberships.js';
 import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import type { OrganizationsTable } from '../../platform/db/schema.js';
 import type { Actor } from '../../platform/http/auth.js';
 import { type OrderBy, sortableFields } from '../../platform/http/ordering.js';
-import { accepted, MEMBER_USER_COLUMNS } from '../members/repo.js';
+import { MEMBER_USER_COLUMNS } from '../members/repo.js';
 
 export type OrgRow = Selectable<OrganizationsTable>;
 

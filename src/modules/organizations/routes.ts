@@ -1,45 +1,42 @@
+import type { DbHandle } from '../../platform/db/database.js';
 import { badRequest } from '../../platform/errors.js';
 import { writeAudit } from '../../platform/events/audit.js';
-import type { HandlerContext, Module, RequestBody } from '../../platform/http/operation.js';
-import { Page } from '../../platform/http/paging.js';
+import { defineOperations, type Module } from '../../platform/http/operation.js';
+import { mapPage, Page } from '../../platform/http/paging.js';
 import type { ModuleDeps } from '../deps.js';
 import { type OrgView, presentOrganization } from './present.js';
 import { ORG_SORTABLE, type OrgRow } from './repo.js';
 import * as orgs from './service.js';
 import { organizationSummary } from './summary.js';
-import { mapPage } from './visibility.js';
-
-type OrgParams = { organization_canonical: string };
-type Ctx<B = unknown> = HandlerContext<OrgParams, Record<string, any>, B>;
 
 const target = (canonical: string) => `organization:${canonical}`;
 
 /** `organization_created_at` is Unix seconds on getOrgs but a date-time on getChildren; both mean equality. */
-function listFilters(query: Record<string, any>) {
+function listFilters(query: { organization_name?: string; organization_created_at?: number | string }) {
   let createdAt = query.organization_created_at;
   if (typeof createdAt === 'string') {
     const ms = Date.parse(createdAt);
     if (Number.isNaN(ms)) throw badRequest('query.organization_created_at: must be a date-time');
     createdAt = Math.floor(ms / 1000);
   }
-  return { name: query.organization_name as string | undefined, createdAt: createdAt as number | undefined };
+  return { name: query.organization_name, createdAt };
 }
 
 /** Organizations, their children, summaries, breadcrumbs and the canDo question. */
 export function organizationsModule({ log }: ModuleDeps): Module {
-  const present = async (ctx: Ctx, row: OrgRow) =>
+  const present = async (ctx: { db: DbHandle }, row: OrgRow) =>
     presentOrganization((await orgs.organizationViews(ctx.db, [row]))[0]);
   const presentAll = (views: OrgView[]) => views.map(presentOrganization);
 
   return {
     name: 'organizations',
     accessWrites: 'all',
-    operations: {
+    operations: defineOperations({
       getOrgs: {
         // A key lists the organizations it reaches: its own and their descendants.
         allowApiKeys: true,
         sortable: ORG_SORTABLE,
-        handler: async (ctx: Ctx) => {
+        handler: async (ctx) => {
           const page = await orgs.listVisibleOrganizations(
             ctx.db,
             ctx.actor!,
@@ -51,23 +48,21 @@ export function organizationsModule({ log }: ModuleDeps): Module {
         },
       },
       createOrg: {
-        audit: (_ctx, result: any) => ({
+        audit: (_ctx, org) => ({
           action: 'organization:create',
-          target: target(result.canonical),
-          organizationId: result.id,
+          target: target(org.canonical),
+          organizationId: org.id,
         }),
-        handler: async (ctx: Ctx<RequestBody<'createOrg'>>) =>
-          present(ctx, await orgs.createRootOrganization(ctx.db, ctx.actor!, ctx.body)),
+        handler: async (ctx) => present(ctx, await orgs.createRootOrganization(ctx.db, ctx.actor!, ctx.body)),
       },
       getOrg: {
         permission: { action: 'organization:read' },
-        handler: async (ctx: Ctx) =>
-          present(ctx, await orgs.getOrganization(ctx.db, ctx.params.organization_canonical)),
+        handler: async (ctx) => present(ctx, await orgs.getOrganization(ctx.db, ctx.params.organization_canonical)),
       },
       updateOrg: {
         permission: { action: 'organization:update' },
-        audit: (ctx) => ({ action: 'organization:update', target: target(ctx.params.organization_canonical) }),
-        handler: async (ctx: Ctx<RequestBody<'updateOrg'>>) =>
+        audit: { target: (ctx) => target(ctx.params.organization_canonical) },
+        handler: async (ctx) =>
           present(ctx, await orgs.updateOrganization(ctx.db, ctx.access!.organization.id, ctx.body)),
       },
       deleteOrg: {
@@ -86,18 +81,18 @@ export function organizationsModule({ log }: ModuleDeps): Module {
             organizationId: organization.parentId,
           };
         },
-        handler: async (ctx: Ctx) => {
+        handler: async (ctx) => {
           await orgs.deleteOrganization(ctx.db, ctx.access!.organization);
           return undefined;
         },
       },
       getSummary: {
         permission: { action: 'organization:read' },
-        handler: (ctx: Ctx) => organizationSummary(ctx.db, ctx.access!.organization.id),
+        handler: (ctx) => organizationSummary(ctx.db, ctx.access!.organization.id),
       },
       getAncestors: {
         permission: { action: 'organization:read' },
-        handler: async (ctx: Ctx) => {
+        handler: async (ctx) => {
           const rows = await orgs.ancestorsOf(ctx.db, ctx.access!);
           // The chain is at most MAX_DEPTH long and comes from the recursive access query: paged here.
           const page = rows.slice(ctx.paging.offset, ctx.paging.offset + ctx.paging.size);
@@ -107,7 +102,7 @@ export function organizationsModule({ log }: ModuleDeps): Module {
       canDo: {
         permission: { action: null },
         noAudit: true,
-        handler: async (ctx: Ctx<RequestBody<'canDo'>>) => {
+        handler: async (ctx) => {
           const { action, entity_canonicals } = ctx.body;
           return { ok: await orgs.canDo(ctx.db, ctx.access!, action, entity_canonicals), entity_canonicals };
         },
@@ -115,15 +110,15 @@ export function organizationsModule({ log }: ModuleDeps): Module {
       getChildren: {
         permission: { action: 'organization:children:read' },
         sortable: ORG_SORTABLE,
-        handler: async (ctx: Ctx) => {
+        handler: async (ctx) => {
           const page = await orgs.listChildren(ctx.db, ctx.access!, listFilters(ctx.query), ctx.orderBy, ctx.paging);
           return mapPage(await orgs.pageOfViews(ctx.db, page), presentOrganization);
         },
       },
       createChild: {
         permission: { action: 'organization:children:create' },
-        audit: (_ctx, result: any) => ({ action: 'organization:children:create', target: target(result.canonical) }),
-        handler: async (ctx: Ctx<RequestBody<'createChild'>>) => {
+        audit: { target: (_ctx, child) => target(child.canonical) },
+        handler: async (ctx) => {
           const child = await orgs.createChildOrganization(ctx.db, ctx.access!, ctx.body);
           // The parent's audit trail records the child (declared above); the child's own trail starts
           // with who created it, since no membership there says so.
@@ -135,6 +130,6 @@ export function organizationsModule({ log }: ModuleDeps): Module {
           return present(ctx, child);
         },
       },
-    },
+    }),
   };
 }

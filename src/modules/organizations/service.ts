@@ -1,23 +1,23 @@
 import type { Access, OrgRef } from '../../platform/authz/access.js';
 import { ADMIN_ROLE, BUILTIN_ROLES } from '../../platform/authz/builtin-roles.js';
 import { isKnownAction } from '../../platform/authz/policies.js';
+import { rulesOf } from '../../platform/authz/role-rows.js';
+import { permittedCanonicals } from '../../platform/authz/visibility.js';
 import { canonicalFromName } from '../../platform/canonical.js';
 import { flag, nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { conflict, forbidden, notFound, unprocessable } from '../../platform/errors.js';
 import type { Actor } from '../../platform/http/auth.js';
 import type { OrderBy } from '../../platform/http/ordering.js';
-import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
+import { emptyPage, fetchPage, Page, type Paging } from '../../platform/http/paging.js';
 import { demandWithinLimit, orgScope } from '../../platform/limits.js';
+import { ownerOnPath } from '../../platform/ownership/lookups.js';
 import { insertBuiltinVault } from '../credentials/builtin.js';
 import { insertAcceptedMember } from '../members/repo.js';
-import { rulesOf } from '../roles/repo.js';
 import type { RoleView } from '../roles/service.js';
-import { ownerOnPath } from './owners.js';
 import type { OrgView } from './present.js';
 import * as repo from './repo.js';
 import { SUMMARY_COUNTERS } from './summary.js';
-import { emptyPage, permittedCanonicals } from './visibility.js';
 
 export interface NewOrganizationInput {
   canonical: string;

@@ -1,7 +1,7 @@
 import { type SelectQueryBuilder, sql } from 'kysely';
 import type { components } from '../../generated/contract.js';
+import { accepted } from '../../platform/authz/memberships.js';
 import type { DbHandle } from '../../platform/db/database.js';
-import { accepted } from '../members/repo.js';
 
 type Summary = components['schemas']['Summary'];
 type Counter = (db: DbHandle, organizationId: number) => Promise<number>;

@@ -1,6 +1,6 @@
 import type { components } from '../../generated/contract.js';
+import { presentOwner } from '../../platform/ownership/present.js';
 import { compact } from '../members/present.js';
-import { presentOwner } from '../users/present.js';
 import type { EnvironmentRow, ProjectRow } from './repo.js';
 
 export type ProjectView = components['schemas']['Project'];

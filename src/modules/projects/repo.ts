@@ -1,6 +1,6 @@
 import type { DbHandle } from '../../platform/db/database.js';
 import { prepared } from '../../platform/db/prepared.js';
-import { OWNER_COLUMNS } from '../users/present.js';
+import { OWNER_COLUMNS } from '../../platform/ownership/present.js';
 
 /** Projects of an organization with their owner, team and config repository canonical (one row each). */
 export function projectQuery(db: DbHandle, organizationId: number) {

@@ -1,8 +1,9 @@
 import type { components } from '../../generated/contract.js';
 import type { PolicyDefinition } from '../../platform/authz/policies.js';
+import type { RuleRow } from '../../platform/authz/role-rows.js';
 import type { RuleSpec } from '../../platform/authz/rules.js';
 import { isSet } from '../../platform/db/columns.js';
-import type { RoleRow, RuleRow } from './repo.js';
+import type { RoleRow } from './repo.js';
 
 type Role = components['schemas']['Role'];
 type Rule = components['schemas']['Rule'];

@@ -2,10 +2,9 @@ import type { Selectable } from 'kysely';
 import type { RuleSpec } from '../../platform/authz/rules.js';
 import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
-import type { RoleRulesTable, RolesTable } from '../../platform/db/schema.js';
+import type { RolesTable } from '../../platform/db/schema.js';
 
 export type RoleRow = Selectable<RolesTable>;
-export type RuleRow = Selectable<RoleRulesTable>;
 
 /** Roles of one organization, oldest first (built-in roles come first), optionally narrowed to canonicals. */
 export function rolesQuery(db: DbHandle, organizationId: number, only?: readonly string[]) {
@@ -26,20 +25,6 @@ export function findRole(db: DbHandle, organizationId: number, canonical: string
     .where('organization_id', '=', organizationId)
     .where('canonical', '=', canonical)
     .executeTakeFirst();
-}
-
-/** Rules of several roles at once, grouped by role id (rule order is insertion order). */
-export async function rulesOf(db: DbHandle, roleIds: readonly number[]): Promise<Map<number, RuleRow[]>> {
-  const byRole = new Map<number, RuleRow[]>(roleIds.map((id) => [id, []]));
-  if (roleIds.length === 0) return byRole;
-  const rows = await db
-    .selectFrom('role_rules')
-    .selectAll()
-    .where('role_id', 'in', roleIds)
-    .orderBy('id', 'asc')
-    .execute();
-  for (const row of rows) byRole.get(row.role_id)?.push(row);
-  return byRole;
 }
 
 export interface RoleFields {

@@ -1,14 +1,9 @@
-import type { operations } from '../../generated/contract.js';
 import { POLICIES } from '../../platform/authz/policies.js';
-import type { HandlerContext, Module } from '../../platform/http/operation.js';
-import { Page } from '../../platform/http/paging.js';
+import { defineOperations, type HandlerContext, type Module } from '../../platform/http/operation.js';
+import { mapPage, Page } from '../../platform/http/paging.js';
 import type { ModuleDeps } from '../deps.js';
-import { mapPage } from '../organizations/visibility.js';
 import { presentNewRole, presentPolicy, presentRole } from './present.js';
 import * as roles from './service.js';
-
-type NewRoleBody = operations['createRole']['requestBody']['content']['application/json'];
-type RoleCtx = HandlerContext<{ organization_canonical: string; role_canonical: string }, object, NewRoleBody>;
 
 const role = (ctx: HandlerContext) => [String(ctx.params.role_canonical)];
 const target = (canonical: string) => `role:${canonical}`;
@@ -18,34 +13,34 @@ export function rolesModule(_deps: ModuleDeps): Module {
   return {
     name: 'roles',
     accessWrites: 'all',
-    operations: {
+    operations: defineOperations({
       getRoles: {
         permission: { action: 'organization:role:list' },
         handler: async (ctx) => mapPage(await roles.listRoles(ctx.db, ctx.access!, ctx.paging), presentRole),
       },
       createRole: {
         permission: { action: 'organization:role:create' },
-        audit: (_ctx, result: any) => ({ action: 'organization:role:create', target: target(result.canonical) }),
-        handler: async (ctx: RoleCtx) => {
+        audit: { target: (_ctx, created) => target(created.canonical ?? '') },
+        handler: async (ctx) => {
           const created = await roles.createRole(ctx.db, ctx.access!, ctx.body);
           return presentNewRole(created.role, created.rules);
         },
       },
       getRole: {
         permission: { action: 'organization:role:read', entities: role },
-        handler: async (ctx: RoleCtx) =>
+        handler: async (ctx) =>
           presentRole(await roles.getRole(ctx.db, ctx.access!.organization.id, ctx.params.role_canonical)),
       },
       updateRole: {
         permission: { action: 'organization:role:update', entities: role },
-        audit: (ctx: RoleCtx) => ({ action: 'organization:role:update', target: target(ctx.params.role_canonical) }),
-        handler: async (ctx: RoleCtx) =>
+        audit: { target: (ctx) => target(ctx.params.role_canonical) },
+        handler: async (ctx) =>
           presentRole(await roles.updateRole(ctx.db, ctx.access!, ctx.params.role_canonical, ctx.body)),
       },
       deleteRole: {
         permission: { action: 'organization:role:delete', entities: role },
-        audit: (ctx: RoleCtx) => ({ action: 'organization:role:delete', target: target(ctx.params.role_canonical) }),
-        handler: async (ctx: RoleCtx) => {
+        audit: { target: (ctx) => target(ctx.params.role_canonical) },
+        handler: async (ctx) => {
           await roles.deleteRole(ctx.db, ctx.access!.organization.id, ctx.params.role_canonical);
           return undefined;
         },
@@ -63,6 +58,6 @@ export function rolesModule(_deps: ModuleDeps): Module {
             paging,
           ),
       },
-    },
+    }),
   };
 }

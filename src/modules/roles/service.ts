@@ -1,12 +1,13 @@
 import type { Access } from '../../platform/authz/access.js';
+import { type RuleRow, rulesOf } from '../../platform/authz/role-rows.js';
 import { type RuleSpec, rulesCover } from '../../platform/authz/rules.js';
+import { permittedCanonicals } from '../../platform/authz/visibility.js';
 import { canonicalFromName } from '../../platform/canonical.js';
 import { isSet } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { conflict, forbidden, notFound, unprocessable } from '../../platform/errors.js';
-import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
+import { emptyPage, fetchPage, Page, type Paging } from '../../platform/http/paging.js';
 import { demandWithinLimit, orgScope } from '../../platform/limits.js';
-import { emptyPage, permittedCanonicals } from '../organizations/visibility.js';
 import * as repo from './repo.js';
 import { type RuleInput, validateRules } from './rules.js';
 
@@ -20,11 +21,11 @@ export interface RoleInput {
 /** A role with its rules, as read from the database. */
 export interface RoleView {
   role: repo.RoleRow;
-  rules: repo.RuleRow[];
+  rules: RuleRow[];
 }
 
 async function withRules(db: DbHandle, roles: repo.RoleRow[]): Promise<RoleView[]> {
-  const rules = await repo.rulesOf(
+  const rules = await rulesOf(
     db,
     roles.map((r) => r.id),
   );

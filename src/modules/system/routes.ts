@@ -1,6 +1,7 @@
 import { buildInfo } from '../../platform/build-info.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { Module } from '../../platform/http/operation.js';
+import { defineOperations } from '../../platform/http/operation.js';
 import type { ModuleDeps } from '../deps.js';
 import { countries } from './countries.js';
 import { generalStatus, serviceStatus } from './service.js';
@@ -9,7 +10,7 @@ import { generalStatus, serviceStatus } from './service.js';
 export function systemModule({ database }: ModuleDeps): Module {
   return {
     name: 'system',
-    operations: {
+    operations: defineOperations({
       getAppVersion: { handler: () => buildInfo() },
       getConfig: { handler: () => ({ sentry_enabled: false }) },
       getCountries: { handler: () => countries() },
@@ -23,6 +24,6 @@ export function systemModule({ database }: ModuleDeps): Module {
           return report;
         },
       },
-    },
+    }),
   };
 }

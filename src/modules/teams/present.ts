@@ -1,9 +1,9 @@
 import type { components } from '../../generated/contract.js';
+import type { RoleWithRules } from '../../platform/authz/role-rows.js';
 import { isSet } from '../../platform/db/columns.js';
+import { presentOwner } from '../../platform/ownership/present.js';
 import { compact } from '../members/present.js';
-import type { RoleWithRules } from '../members/repo.js';
 import { presentRole } from '../roles/present.js';
-import { presentOwner } from '../users/present.js';
 import type { TeamMemberRow, TeamRelations, TeamRow } from './repo.js';
 
 export type TeamView = components['schemas']['Team'];

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
+import { ROLE_COLUMNS, type RoleWithRules, type RuleRow } from '../../platform/authz/role-rows.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { prepared } from '../../platform/db/prepared.js';
-import { ROLE_COLUMNS, type RoleWithRules, type RuleRow } from '../members/repo.js';
-import { OWNER_COLUMNS } from '../users/present.js';
+import { OWNER_COLUMNS } from '../../platform/ownership/present.js';
 
 /** Teams of an organization with their owner's user fields (one row per team). */
 export function teamQuery(db: DbHandle, organizationId: number) {

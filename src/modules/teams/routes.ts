@@ -1,92 +1,70 @@
-import type { HandlerContext, OperationSpec, RequestBody } from '../../platform/http/operation.js';
+import { defineOperations } from '../../platform/http/operation.js';
 import { ownedPathEntity } from '../../platform/http/path-entity.js';
 import type { Module } from '../../platform/module.js';
 import type { ModuleDeps } from '../deps.js';
 import { findTeam } from './repo.js';
-import {
-  createTeam,
-  deleteTeam,
-  listTeams,
-  readTeam,
-  TEAM_SORTABLE,
-  type TeamFilters,
-  teamNotFound,
-  updateTeam,
-} from './service.js';
+import { createTeam, deleteTeam, listTeams, readTeam, TEAM_SORTABLE, teamNotFound, updateTeam } from './service.js';
 import { assignTeamMember, getTeamMember, listTeamMembers, unassignTeamMember } from './team-members.js';
-
-type TeamParams = { organization_canonical: string; team_canonical: string; member_id: number };
-type Ctx<B = unknown> = HandlerContext<TeamParams, TeamFilters, B>;
 
 const team = ownedPathEntity({ param: 'team_canonical', find: findTeam, notFound: teamNotFound });
 const requireTeam = team.require;
 const onTeam = (action: string) => team.permission(action);
 const onTeamMember = (action: string) => team.permission(action, (ctx) => [String(ctx.params.member_id)]);
 const teamTarget = (canonical: string) => `team:${canonical}`;
-const teamMemberTarget = (ctx: HandlerContext, memberId: unknown) =>
-  `team:${ctx.params.team_canonical}:member:${memberId}`;
+const teamMemberTarget = (team: string, memberId: number) => `team:${team}:member:${memberId}`;
 
 /** Teams and their members (rbac.md §2). A team's roles add to every member's rules. */
 export function teamsModule(_deps: ModuleDeps): Module {
-  const operations: Record<string, OperationSpec<any>> = {
+  const operations = defineOperations({
     getTeams: {
       // Any standing in the organization; the list holds only the teams the caller may read.
       permission: { action: null },
       sortable: TEAM_SORTABLE,
-      handler: (ctx: Ctx) => listTeams(ctx.db, ctx.access!, ctx.query, ctx.paging, ctx.orderBy),
+      handler: (ctx) => listTeams(ctx.db, ctx.access!, ctx.query, ctx.paging, ctx.orderBy),
     },
     createTeam: {
       permission: { action: 'organization:team:create' },
-      audit: (_ctx, result: any) => ({ action: 'organization:team:create', target: teamTarget(result.canonical) }),
-      handler: (ctx: Ctx<RequestBody<'createTeam'>>) => createTeam(ctx.db, ctx.access!, ctx.body),
+      audit: { target: (_ctx, team) => teamTarget(team.canonical) },
+      handler: (ctx) => createTeam(ctx.db, ctx.access!, ctx.body),
     },
     getTeam: {
       permission: onTeam('organization:team:read'),
-      handler: async (ctx: Ctx) => readTeam(ctx.db, ctx.access!.organization.id, await requireTeam(ctx)),
+      handler: async (ctx) => readTeam(ctx.db, ctx.access!.organization.id, await requireTeam(ctx)),
     },
     updateTeam: {
       permission: onTeam('organization:team:update'),
-      audit: (_ctx, result: any) => ({ action: 'organization:team:update', target: teamTarget(result.canonical) }),
-      handler: async (ctx: Ctx<RequestBody<'updateTeam'>>) =>
-        updateTeam(ctx.db, ctx.access!, await requireTeam(ctx), ctx.body),
+      audit: { target: (_ctx, team) => teamTarget(team.canonical) },
+      handler: async (ctx) => updateTeam(ctx.db, ctx.access!, await requireTeam(ctx), ctx.body),
     },
     deleteTeam: {
       permission: onTeam('organization:team:delete'),
-      audit: (ctx) => ({ action: 'organization:team:delete', target: teamTarget(ctx.params.team_canonical) }),
-      handler: async (ctx: Ctx) => {
+      audit: { target: (ctx) => teamTarget(ctx.params.team_canonical) },
+      handler: async (ctx) => {
         await deleteTeam(ctx.db, await requireTeam(ctx));
       },
     },
     getTeamMembers: {
       permission: onTeam('organization:team:member:read'),
-      handler: async (ctx: Ctx) =>
-        listTeamMembers(ctx.db, ctx.access!.organization.id, await requireTeam(ctx), ctx.paging),
+      handler: async (ctx) => listTeamMembers(ctx.db, ctx.access!.organization.id, await requireTeam(ctx), ctx.paging),
     },
     assignMemberToTeam: {
       permission: onTeam('organization:team:member:create'),
-      audit: (ctx, result: any) => ({
-        action: 'organization:team:member:create',
-        target: teamMemberTarget(ctx, result.id),
-      }),
-      handler: async (ctx: Ctx<RequestBody<'assignMemberToTeam'>>) =>
-        assignTeamMember(ctx.db, ctx.access!, await requireTeam(ctx), ctx.body.username),
+      audit: { target: (ctx, member) => teamMemberTarget(ctx.params.team_canonical, member.id) },
+      handler: async (ctx) => assignTeamMember(ctx.db, ctx.access!, await requireTeam(ctx), ctx.body.username),
     },
     getTeamMember: {
       permission: onTeamMember('organization:team:member:read'),
-      handler: async (ctx: Ctx) =>
+      handler: async (ctx) =>
         getTeamMember(ctx.db, ctx.access!.organization.id, await requireTeam(ctx), ctx.params.member_id),
     },
     unassignMemberFromTeam: {
       permission: onTeamMember('organization:team:member:delete'),
-      audit: (ctx) => ({
-        action: 'organization:team:member:delete',
-        target: teamMemberTarget(ctx, ctx.params.member_id),
-      }),
-      handler: async (ctx: Ctx) => {
+      audit: { target: (ctx) => teamMemberTarget(ctx.params.team_canonical, ctx.params.member_id) },
+      handler: async (ctx) => {
         await unassignTeamMember(ctx.db, ctx.access!, await requireTeam(ctx), ctx.params.member_id);
       },
     },
-  };
+  });
   return {
     name: 'teams',
     operations,

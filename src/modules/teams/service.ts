@@ -1,16 +1,17 @@
 import type { Access } from '../../platform/authz/access.js';
+import { canSeeAll } from '../../platform/authz/grants.js';
+import { findRolesByCanonical, type RoleWithRules } from '../../platform/authz/role-rows.js';
 import { canonicalFromName } from '../../platform/canonical.js';
 import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
+import { applyOrder, containsText, NOTHING } from '../../platform/db/listing.js';
 import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import { type OrderBy, sortableFields } from '../../platform/http/ordering.js';
 import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
 import { demandWithinLimit, orgScope } from '../../platform/limits.js';
-import { applyOrder, canSeeAll, containsText, NOTHING } from '../members/listing.js';
-import { ownerAfterUpdate, ownerInBody } from '../members/owners.js';
-import { findRolesByCanonical, type RoleWithRules } from '../members/repo.js';
+import { ownerAfterUpdate, ownerInBody } from '../../platform/ownership/input.js';
+import { visibleOwnedIds } from '../../platform/ownership/lookups.js';
 import { demandRoleGrantable } from '../members/service.js';
-import { visibleOwnedIds } from '../organizations/owners.js';
 import { presentTeam, presentTeams, type TeamView } from './present.js';
 import {
   findTeam,

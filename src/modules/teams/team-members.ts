@@ -1,9 +1,9 @@
 import type { Access } from '../../platform/authz/access.js';
+import { findAcceptedMemberByUsername } from '../../platform/authz/memberships.js';
 import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
-import { findAcceptedMemberByUsername } from '../members/repo.js';
 import { demandRoleGrantable } from '../members/service.js';
 import { type MemberTeamView, presentTeamMember } from './present.js';
 import { type TeamRow, teamMemberQuery, teamRoles } from './repo.js';

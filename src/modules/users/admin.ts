@@ -1,10 +1,11 @@
 import { ADMIN_ROLE } from '../../platform/authz/builtin-roles.js';
+import { accepted } from '../../platform/authz/memberships.js';
 import { hashPassword, randomToken } from '../../platform/crypto/hashing.js';
 import { flag } from '../../platform/db/columns.js';
 import type { Db, DbHandle } from '../../platform/db/database.js';
 import { conflict, notFound, unprocessable } from '../../platform/errors.js';
 import { createApiKey } from '../api-keys/service.js';
-import { accepted, insertAcceptedMember } from '../members/repo.js';
+import { insertAcceptedMember } from '../members/repo.js';
 import { assertPasswordAcceptable } from './password-policy.js';
 import { findUserByEmail, findUserByUsername, insertUser } from './repo.js';
 import { recordSystemEvent } from './system-events.js';

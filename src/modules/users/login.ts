@@ -5,7 +5,7 @@ import type { DbHandle } from '../../platform/db/database.js';
 import { AppError, forbidden, notFound, unauthorized, unprocessable } from '../../platform/errors.js';
 import type { Actor } from '../../platform/http/auth.js';
 import { RATE_LIMITS, rateKey } from '../../platform/http/rate-limit.js';
-import { ownedEntityPaths } from '../organizations/owners.js';
+import { ownedEntityPaths } from '../../platform/ownership/lookups.js';
 import type { CallInfo, UsersEnv } from './context.js';
 import { joinByInvitation } from './invitations.js';
 import { deliver, loginConfirmationMail } from './mails.js';

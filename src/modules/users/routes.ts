@@ -2,6 +2,7 @@ import type { Config } from '../../config.js';
 import { unauthorized } from '../../platform/errors.js';
 import { writeAudit } from '../../platform/events/audit.js';
 import type { HandlerContext } from '../../platform/http/operation.js';
+import { defineOperations } from '../../platform/http/operation.js';
 import { RateLimiter } from '../../platform/http/rate-limit.js';
 import type { Module } from '../../platform/module.js';
 import type { ModuleDeps } from '../deps.js';
@@ -66,7 +67,7 @@ export function usersModule(deps: ModuleDeps): Module {
     tokenResolvers: [sessionTokenResolver(env.db, deps.signer, deps.config.sessionMaxAgeSeconds)],
     jobs: [pruneRevokedJob],
     schedules: [{ kind: pruneRevoked, every: '1h' }],
-    operations: {
+    operations: defineOperations({
       signUp: { handler: (ctx) => signUp(env, ctx.body, call(ctx)) },
       emailVerificationResend: { handler: (ctx) => resendVerification(env, ctx.body.email, call(ctx)) },
       emailVerification: { handler: (ctx) => verifyEmail(env, ctx.params.verification_token) },
@@ -91,6 +92,6 @@ export function usersModule(deps: ModuleDeps): Module {
       },
       passwordResetReq: { handler: (ctx) => requestPasswordReset(env, ctx.body.email, call(ctx)) },
       passwordResetUpdate: { handler: (ctx) => resetPassword(env, ctx.body) },
-    },
+    }),
   };
 }

@@ -39,8 +39,15 @@ export const BUILTIN_ROLES: BuiltinRole[] = [
   {
     canonical: 'default-project-viewer',
     name: 'Project viewer',
-    description: 'Reads projects, their environments, components and pipelines.',
-    rules: [all('organization:read'), all('organization:project:**:read'), all('organization:project:**:list')],
+    description: 'Reads projects, their environments, components and pipelines (jobs, builds, resources).',
+    rules: [
+      all('organization:read'),
+      all('organization:project:**:read'),
+      all('organization:project:**:list'),
+      // Pipelines' jobs, builds and resources are coded under organization:pipeline (see policies.ts).
+      all('organization:pipeline:**:read'),
+      all('organization:pipeline:**:list'),
+    ],
   },
   {
     canonical: 'default-no-permissions',

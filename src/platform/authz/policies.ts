@@ -55,6 +55,30 @@ const ENTITIES: Array<{ path: string; label: string; verbs: readonly string[] }>
   { path: 'organization:cost_estimation', label: 'cost estimations', verbs: ['create'] },
   { path: 'organization:worker', label: 'workers', verbs: ['read'] },
   { path: 'organization:log', label: 'log sources', verbs: ['read'] },
+  // Added after the first catalog: appended, so the positional ids of the codes above never move.
+  // Pipeline internals hang off `organization:pipeline` (entities: pipeline name, job, build or resource):
+  // below the component path they would exceed the contract's 60 characters for a code.
+  {
+    path: 'organization:pipeline:job',
+    label: 'pipeline jobs',
+    verbs: ['read', 'list', 'pause', 'unpause', 'clear_task_cache'],
+  },
+  { path: 'organization:pipeline:job:build', label: 'builds', verbs: ['create', 'read', 'list', 'abort', 'rerun'] },
+  {
+    path: 'organization:pipeline:resource',
+    label: 'pipeline resources',
+    verbs: ['read', 'list', 'check', 'pin', 'unpin', 'version_enable', 'version_disable'],
+  },
+  { path: 'organization:form', label: 'stack forms', verbs: ['read', 'validate'] },
+  { path: 'organization:repository_branch', label: 'repository branches', verbs: ['list'] },
+  {
+    path: 'organization:code_generation',
+    label: 'code generation (Terraform providers, imports)',
+    verbs: ['read', 'list'],
+  },
+  { path: 'organization:cloud_provider', label: 'cloud providers', verbs: ['read', 'list'] },
+  { path: 'organization:infra_import', label: 'infrastructure imports', verbs: ['delete', 'retry'] },
+  { path: 'organization:running_infra', label: 'running infrastructure', verbs: ['read', 'list'] },
 ];
 
 const VERB_TEXT: Record<string, string> = {
@@ -63,6 +87,9 @@ const VERB_TEXT: Record<string, string> = {
   list: 'List',
   update: 'Change',
   delete: 'Delete',
+  clear_task_cache: 'Clear the task caches of',
+  version_enable: 'Enable versions of',
+  version_disable: 'Disable versions of',
 };
 
 export const POLICIES: PolicyDefinition[] = ENTITIES.flatMap(({ path, label, verbs }) =>

@@ -145,7 +145,7 @@ export interface OperationSpec<Ctx extends HandlerContext = HandlerContext> {
   /** Limits of a `respond: 'stream'` operation. */
   stream?: StreamOptions;
   /** Describe the audit event of a successful call; it is written inside the transaction. */
-  audit?: (ctx: Ctx, result: unknown) => AuditRecord | undefined;
+  audit?: (ctx: Ctx, result: never) => AuditRecord | undefined;
   /** For writes that change nothing worth recording (e.g. a dry-run check); says why by existing. */
   noAudit?: true;
   handler: (ctx: Ctx) => Promise<HandlerResult> | HandlerResult;
@@ -163,7 +163,16 @@ export interface PermissionSpec {
   owner?: (ctx: HandlerContext) => Promise<number | null | undefined>;
 }
 
-export type OperationTable = Record<string, OperationSpec<any>>;
+/** What the registrar reads: specs by contract operationId, their typing erased (see `defineOperations`). */
+export type OperationTable = { readonly [K in OperationId]?: OperationSpec };
+
+/**
+ * A table of operations the generated types do not know: test-only contracts and benchmarks that add
+ * operations at run time. Modules of the product use `defineOperations`.
+ */
+export function untypedOperations(table: Record<string, OperationSpec<any>>): OperationTable {
+  return table as OperationTable;
+}
 
 /** Declared by modules; the registrar refuses operationIds the contract does not have. */
 export interface Module {
@@ -175,7 +184,7 @@ export interface Module {
    * replica. Other writes (creating a team, a credential) leave the cache warm. `'all'` for a module
    * whose every write can.
    */
-  accessWrites?: 'all' | readonly string[];
+  accessWrites?: 'all' | readonly OperationId[];
 }
 
 /** Checks a permission; throws Forbidden/NotFound. Supplied by the authorization layer. */
@@ -205,4 +214,106 @@ export function oncePerRequest<T>(load: (ctx: HandlerContext) => Promise<T>): (c
     }
     return value;
   };
+}
+
+/* Operation tables typed by operationId, from the generated contract types. */
+
+export type OperationId = keyof operations;
+type ParametersOf<K extends OperationId> = operations[K]['parameters'];
+type NoFields = Record<string, never>;
+
+/** The validated path parameters of an operation. */
+export type PathParams<K extends OperationId> = ParametersOf<K> extends { path: infer P } ? P : NoFields;
+
+/**
+ * The validated query of an operation: the contract's parameters, plus whatever the spec's `extraQuery`
+ * declares (read as `unknown` until checked).
+ */
+export type QueryParams<K extends OperationId> = (ParametersOf<K> extends { query?: infer Q }
+  ? [NonNullable<Q>] extends [never]
+    ? NoFields
+    : NonNullable<Q>
+  : NoFields) & { readonly [extra: string]: unknown };
+
+/** The validated JSON body; `undefined` when the operation takes none or it is optional and absent. */
+export type BodyOf<K extends OperationId> = operations[K] extends {
+  requestBody: { content: { 'application/json': infer B } };
+}
+  ? B
+  : operations[K] extends { requestBody?: { content: { 'application/json': infer B } } }
+    ? B | undefined
+    : undefined;
+
+type SuccessStatus = 200 | 201 | 202;
+type SuccessContent<K extends OperationId> = {
+  [S in SuccessStatus]: operations[K]['responses'] extends {
+    [P in S]: { content: { 'application/json': infer C } };
+  }
+    ? C
+    : never;
+}[SuccessStatus];
+
+/** The `data` of an operation's success envelope (the contract's response schema). */
+export type ResponseData<K extends OperationId> = SuccessContent<K> extends { data: infer D } ? D : never;
+
+/**
+ * What a handler may return: the response's `data` (a `Page` of its items for lists, serialized with
+ * the pagination), nothing for operations answering without a body.
+ */
+export type OperationResult<K extends OperationId> = [ResponseData<K>] extends [never]
+  ? unknown
+  : ResponseData<K> extends readonly (infer Item)[]
+    ? Page<Item> | ResponseData<K>
+    : ResponseData<K>;
+
+/** The handler context of one operation: params, query and body typed from the contract. */
+export type ContextOf<K extends OperationId> = HandlerContext<PathParams<K>, QueryParams<K>, BodyOf<K>> & {
+  operationId: K;
+};
+
+/**
+ * The audit event of an operation whose record repeats its permission: only the target is written
+ * here, the action is the permission's (`audit: { target: (ctx) => \`team:${ctx.params.team_canonical}\` }`).
+ */
+export interface AuditOfPermission<Ctx, R> {
+  target: (ctx: Ctx, result: R) => string;
+  details?: (ctx: Ctx, result: R) => Record<string, unknown>;
+}
+
+/** One entry of a typed operation table; the same fields as `OperationSpec`, typed by operationId. */
+export type TypedOperationSpec<K extends OperationId> = Omit<OperationSpec, 'handler' | 'audit'> & {
+  handler: (ctx: ContextOf<K>) => Promise<OperationResult<K> | undefined> | OperationResult<K> | undefined;
+  audit?:
+    | ((ctx: ContextOf<K>, result: OperationResult<K>) => AuditRecord | undefined)
+    | AuditOfPermission<ContextOf<K>, OperationResult<K>>;
+};
+
+export type TypedOperationTable = { [K in OperationId]?: TypedOperationSpec<K> };
+
+/**
+ * A module's operation table, keyed by contract operationIds: an unknown id, a misspelled path
+ * parameter or a body field the contract does not have are compile errors. `audit: { target }` takes
+ * its action from `permission.action`. The typing is erased for the registrar, which validates the
+ * input against the same contract before any handler runs.
+ */
+export function defineOperations(table: TypedOperationTable): OperationTable {
+  const out: Record<string, OperationSpec> = {};
+  for (const [operationId, spec] of Object.entries(table) as Array<[OperationId, TypedOperationSpec<OperationId>]>) {
+    const { audit } = spec;
+    if (audit === undefined || typeof audit === 'function') {
+      out[operationId] = spec as unknown as OperationSpec;
+      continue;
+    }
+    const action = spec.permission?.action;
+    if (!action) throw new Error(`${operationId}: audit { target } needs a permission with an action`);
+    out[operationId] = {
+      ...(spec as unknown as OperationSpec),
+      audit: (ctx: HandlerContext, result: never) => ({
+        action,
+        target: audit.target(ctx as ContextOf<OperationId>, result),
+        ...(audit.details ? { details: audit.details(ctx as ContextOf<OperationId>, result) } : {}),
+      }),
+    };
+  }
+  return out as OperationTable;
 }

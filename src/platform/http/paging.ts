@@ -19,6 +19,12 @@ export class Page<T> {
   ) {}
 }
 
+/** An empty page, for lists narrowed to nothing (an `in ()` list is not valid SQL). */
+export const emptyPage = <T>(paging: Paging): Page<T> => new Page<T>([], 0, paging);
+
+export const mapPage = <T, U>(page: Page<T>, map: (item: T) => U): Page<U> =>
+  new Page(page.items.map(map), page.total, page.paging);
+
 /**
  * Folds the `page`/`per_page` aliases into `page_index`/`page_size` (mutating the query copy) so the
  * contract schema validates one spelling. Giving both spellings with different values is an error.

@@ -1,5 +1,5 @@
-import { type OwnedTable, ownedKinds } from '../../platform/authz/owned-kinds.js';
-import type { DbHandle } from '../../platform/db/database.js';
+import { type OwnedTable, ownedKinds } from '../authz/owned-kinds.js';
+import type { DbHandle } from '../db/database.js';
 
 /** The user owning one entity, found from the organization and the entity's canonicals (path order). */
 type OwnerLookup = (db: DbHandle, organizationId: number, canonicals: readonly string[]) => Promise<number | null>;

@@ -1,8 +1,8 @@
-import type { Access } from '../../platform/authz/access.js';
-import { rulesCover } from '../../platform/authz/rules.js';
-import type { DbHandle } from '../../platform/db/database.js';
-import { forbidden, unprocessable } from '../../platform/errors.js';
-import { findAcceptedMemberByUsername } from './repo.js';
+import type { Access } from '../authz/access.js';
+import { findAcceptedMemberByUsername } from '../authz/memberships.js';
+import { rulesCover } from '../authz/rules.js';
+import type { DbHandle } from '../db/database.js';
+import { forbidden, unprocessable } from '../errors.js';
 
 /** An organization admin, in rule terms: every action on every entity of the organization. */
 export function isOrganizationAdmin(access: Access): boolean {

@@ -1,6 +1,5 @@
-import type { Access } from '../../platform/authz/access.js';
-import { globMatches } from '../../platform/authz/glob.js';
-import { Page, type Paging } from '../../platform/http/paging.js';
+import type { Access } from './access.js';
+import { globMatches } from './glob.js';
 
 /**
  * The canonicals of a list the caller may see with `action`: 'all' when one of its rules covers the
@@ -16,9 +15,3 @@ export async function permittedCanonicals(
   if (access.rules.some((rule) => rule.resources.length === 0 && globMatches(rule.action, action))) return 'all';
   return (await candidates()).filter((canonical) => access.can(action, [canonical]));
 }
-
-/** An empty page, for lists narrowed to nothing (an `in ()` list is not valid SQL). */
-export const emptyPage = <T>(paging: Paging): Page<T> => new Page<T>([], 0, paging);
-
-export const mapPage = <T, U>(page: Page<T>, map: (item: T) => U): Page<U> =>
-  new Page(page.items.map(map), page.total, page.paging);
