@@ -126,7 +126,7 @@ export const PROBES: Probe[] = [
   { operationId: 'deleteInfraPolicy', params: () => ({ infra_policy_canonical: 'no-such-policy' }), missing: true },
   {
     operationId: 'validateProjectInfraPolicies',
-    params: () => ({ project_canonical: 'probe', environment_canonical: 'probe' }),
+    params: () => ({ project_canonical: 'probe-project', environment_canonical: 'probe-env' }),
     body: () => ({ tfplan: '{"format_version": "1.2", "resource_changes": []}' }),
   },
   // events
