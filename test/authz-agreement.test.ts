@@ -200,6 +200,41 @@ export const PROBES: Probe[] = [
   },
   { operationId: 'getOrganizationEnvironments' },
   { operationId: 'getCloudProviders' },
+  // components: the probe environment has none, so the per-component probes answer 404 once allowed.
+  {
+    operationId: 'getComponents',
+    params: () => ({ project_canonical: 'probe-project', environment_canonical: 'probe-env' }),
+  },
+  { operationId: 'getOrganizationComponents' },
+  ...(['getComponent', 'getComponentConfig', 'deleteComponent'] as const).map((operationId) => ({
+    operationId,
+    params: () => ({
+      project_canonical: 'probe-project',
+      environment_canonical: 'probe-env',
+      component_canonical: 'none',
+    }),
+    missing: true as const,
+  })),
+  {
+    operationId: 'updateComponent',
+    params: () => ({
+      project_canonical: 'probe-project',
+      environment_canonical: 'probe-env',
+      component_canonical: 'none',
+    }),
+    body: () => ({ name: 'x', use_case: 'default' }),
+    missing: true,
+  },
+  {
+    operationId: 'migrateComponent',
+    params: () => ({
+      project_canonical: 'probe-project',
+      environment_canonical: 'probe-env',
+      component_canonical: 'none',
+    }),
+    body: () => ({ destination_environment_canonical: 'probe-env' }),
+    missing: true,
+  },
   // forms
   { operationId: 'validateFormsFile', body: () => ({ form_file: { use_cases: [] } }) },
   // valuesRefForms declares the same permission; a 2xx needs an upstream (test/forms.test.ts has one).

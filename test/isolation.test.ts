@@ -63,6 +63,7 @@ const ORGANIZATION_TABLES = [
   'config_repositories',
   'projects',
   'environments',
+  'components',
 ] as const;
 
 async function rowsOfOrganization(db: TestServer['database']['db'], organizationId: number) {

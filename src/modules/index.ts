@@ -1,6 +1,7 @@
 import type { Module } from '../platform/module.js';
 import { apiKeysModule } from './api-keys/routes.js';
 import { catalogModule } from './catalog/routes.js';
+import { componentsModule } from './components/routes.js';
 import { configRepositoriesModule } from './config-repositories/routes.js';
 import { credentialsModule } from './credentials/routes.js';
 import type { ModuleDeps } from './deps.js';
@@ -40,6 +41,7 @@ export function createModules(deps: ModuleDeps): Module[] {
     catalogModule(deps),
     configRepositoriesModule(deps),
     projectsModule(deps),
+    componentsModule(deps),
     infraPoliciesModule(deps),
     formsModule(deps),
   ];

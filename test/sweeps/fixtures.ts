@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { catalogRepo } from '../helpers/catalog-repos.js';
 import { configRepoFixture } from '../helpers/config-repos.js';
 import type { TestOrg, TestUser } from '../helpers/factories.js';
 import type { TestServer } from '../helpers/server.js';
@@ -37,7 +41,40 @@ export const RESOURCE_KINDS = [
   'project',
   'environment',
   'project favorite',
+  'catalog repository',
+  'component',
 ] as const;
+
+let sweepCatalog: string | undefined;
+
+/** One local catalog repository with one form-less v4 stack, shared by every organization of a run. */
+function sweepCatalogUrl(): string {
+  sweepCatalog ??= catalogRepo(mkdtempSync(join(tmpdir(), 'gantry-sweep-catalog-')), 'sweep-stacks', {
+    main: {
+      files: {
+        '.cycloid.yml': `version: '4'
+name: Sweep stack
+canonical: sweep-stack
+description: A stack for the sweeps
+author: Gantry
+config:
+  default:
+    name: Default
+    description: The default use case
+    pipeline:
+      pipeline:
+        path: pipeline/pipeline.yml
+      variables:
+        path: pipeline/variables.sample.yml
+        destination: '($ .config_root $)/pipeline/variables.yml'
+`,
+        'pipeline/pipeline.yml': 'jobs: []\n',
+        'pipeline/variables.sample.yml': 'component: ($ .component $)\n',
+      },
+    },
+  });
+  return sweepCatalog;
+}
 
 export async function createResources(
   server: TestServer,
@@ -183,6 +220,28 @@ export async function createResources(
   out.secrets.add(environment.name).add(environment.canonical);
 
   await create('project favorite', 'createProjectFavorite', undefined, { project_canonical: project.canonical });
+
+  const catalog = await create('catalog repository', 'createServiceCatalogSource', {
+    name: `Sweep stacks ${tag}`,
+    url: sweepCatalogUrl(),
+    branch: 'main',
+    visibility: 'local',
+  });
+  out.secrets.add(catalog.name);
+  out.hints.service_catalog_ref = `${org.canonical}:sweep-stack`;
+  const component = await create(
+    'component',
+    'createComponent',
+    {
+      name: `Sweep component ${tag}`,
+      canonical: `sweep-component-${tag}`,
+      service_catalog_ref: out.hints.service_catalog_ref,
+      use_case: 'default',
+    },
+    { project_canonical: project.canonical, environment_canonical: environment.canonical },
+  );
+  out.params.component_canonical = component.canonical;
+  out.secrets.add(component.name).add(component.canonical);
 
   out.hints.owner = user.username;
   out.hints.username = user.username;

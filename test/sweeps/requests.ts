@@ -60,6 +60,13 @@ const BODIES: Record<string, (hints: Record<string, unknown>) => unknown> = {
     owner: h.owner ?? '',
   }),
   validateProjectInfraPolicies: () => ({ tfplan: SWEEP_PLAN }),
+  createComponent: (h) => ({
+    name: 'Sweep new component',
+    canonical: 'sweep-new-component',
+    service_catalog_ref: h.service_catalog_ref,
+    use_case: 'default',
+  }),
+  updateComponent: () => ({ name: 'Sweep component', use_case: 'default' }),
   createRole: () => ({ name: 'Sweep new role', rules: [{ action: 'organization:team:read', effect: 'allow' }] }),
   updateRole: () => ({ name: 'Sweep role', rules: [{ action: 'organization:team:read', effect: 'allow' }] }),
   createAPIKey: () => ({ name: 'Sweep new key', rules: [{ action: 'organization:event:read', effect: 'allow' }] }),

@@ -30,14 +30,7 @@ export async function stackConfig(
   db: DbHandle,
   access: Access,
   stack: StackRow,
-  source: {
-    canonical: string;
-    name: string;
-    url: string;
-    branch: string;
-    credential_type: string | null;
-    credential_path: string | null;
-  },
+  source: TemplatingSource,
   query: ConfigQuery,
 ): Promise<ConfigsView> {
   const content = await stackContent(db, stack.id);
@@ -54,27 +47,7 @@ export async function stackConfig(
     query.environment_canonical !== undefined ||
     query.component_canonical !== undefined ||
     query.component_name !== undefined;
-  const base: StackContext = {
-    organization: access.organization.canonical,
-    organizationName: access.organization.name,
-    parentOrganization: access.chain[1]?.canonical,
-    parentOrganizationName: access.chain[1]?.name,
-    project: query.project_canonical,
-    environment: query.environment_canonical,
-    component: query.component_canonical ?? query.component_name,
-    componentName: query.component_name,
-    stack: stack.canonical,
-    stackName: stack.name,
-    stackPath: stack.directory === '/' ? '' : stack.directory,
-    stackVersionName: source.branch,
-    stackVersionType: 'branch',
-    catalogRepository: source.canonical,
-    catalogRepositoryName: source.name,
-    catalogRepositoryUrl: source.url,
-    catalogRepositoryBranch: source.branch,
-    catalogRepositoryCredentialType: source.credential_type ?? undefined,
-    catalogRepositoryCredentialPath: source.credential_path ?? undefined,
-  };
+  const base = stackContextOf(access, stack, source, query);
 
   const out: ConfigsView = {};
   for (const useCase of chosen) {
@@ -116,4 +89,44 @@ function renderText(text: string, name: string, version: string, context: StackC
     if (error instanceof TemplateError) throw unprocessable(`${name}: ${error.message}`);
     throw error;
   }
+}
+
+/** What stack templates may say about a stack's catalog repository (repo.ts sourceForTemplating). */
+export interface TemplatingSource {
+  canonical: string;
+  name: string;
+  url: string;
+  branch: string;
+  credential_type: string | null;
+  credential_path: string | null;
+}
+
+/** The stack templating context of a stack placed in a project, environment and component (notes §3). */
+export function stackContextOf(
+  access: Access,
+  stack: StackRow,
+  source: TemplatingSource,
+  query: Omit<ConfigQuery, 'use_case'>,
+): StackContext {
+  return {
+    organization: access.organization.canonical,
+    organizationName: access.organization.name,
+    parentOrganization: access.chain[1]?.canonical,
+    parentOrganizationName: access.chain[1]?.name,
+    project: query.project_canonical,
+    environment: query.environment_canonical,
+    component: query.component_canonical ?? query.component_name,
+    componentName: query.component_name,
+    stack: stack.canonical,
+    stackName: stack.name,
+    stackPath: stack.directory === '/' ? '' : stack.directory,
+    stackVersionName: source.branch,
+    stackVersionType: 'branch',
+    catalogRepository: source.canonical,
+    catalogRepositoryName: source.name,
+    catalogRepositoryUrl: source.url,
+    catalogRepositoryBranch: source.branch,
+    catalogRepositoryCredentialType: source.credential_type ?? undefined,
+    catalogRepositoryCredentialPath: source.credential_path ?? undefined,
+  };
 }

@@ -23,21 +23,28 @@ export function decodeConfigFiles(configs: readonly ConfigFileInput[]): { path: 
   const seen = new Set<string>();
   return configs.map((file, i) => {
     const { path } = file;
-    const segments = path.split('/');
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-    if (path.length === 0 || path.length > MAX_PATH || /[\x00-\x1f\x7f\\]/.test(path)) {
-      throw unprocessable(`configs[${i}].path: '${path.slice(0, 200)}' is not a valid file path`);
-    }
-    if (path.startsWith('/'))
-      throw unprocessable(`configs[${i}].path: '${path}' must be relative to the repository root`);
-    if (segments.some((s) => s === '' || s === '.' || s === '..' || s.toLowerCase() === '.git')) {
-      throw unprocessable(`configs[${i}].path: '${path}' may not contain empty, '.', '..' or '.git' segments`);
-    }
+    checkConfigPath(path, `configs[${i}].path`);
     if (seen.has(path)) throw unprocessable(`configs[${i}].path: '${path}' is given twice`);
     seen.add(path);
     if (!BASE64.test(file.content)) throw unprocessable(`configs[${i}].content: not valid base64`);
     return { path, content: Buffer.from(file.content, 'base64') };
   });
+}
+
+/**
+ * A path inside a config repository: relative to the root (no leading `/`), no empty, `.`, `..` or
+ * `.git` segment, no control character. Errors name `field`.
+ */
+export function checkConfigPath(path: string, field: string): void {
+  const segments = path.split('/');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (path.length === 0 || path.length > MAX_PATH || /[\x00-\x1f\x7f\\]/.test(path)) {
+    throw unprocessable(`${field}: '${path.slice(0, 200)}' is not a valid file path`);
+  }
+  if (path.startsWith('/')) throw unprocessable(`${field}: '${path}' must be relative to the repository root`);
+  if (segments.some((s) => s === '' || s === '.' || s === '..' || s.toLowerCase() === '.git')) {
+    throw unprocessable(`${field}: '${path}' may not contain empty, '.', '..' or '.git' segments`);
+  }
 }
 
 /**
@@ -54,6 +61,29 @@ export async function pushConfigFiles(
   configs: readonly ConfigFileInput[],
 ): Promise<{ commit: string; files: number }> {
   const files = decodeConfigFiles(configs);
+  const commit = await commitConfigFiles(
+    db,
+    deps,
+    access,
+    row,
+    files,
+    `Update ${files.length} configuration file(s) of organization ${access.organization.canonical}`,
+  );
+  return { commit, files: files.length };
+}
+
+/**
+ * ONE commit of `files` (paths already checked) on the config repository's branch, authored by the
+ * caller, then a push; the message lists the paths. Git I/O: call it before the transaction.
+ */
+export async function commitConfigFiles(
+  db: DbHandle,
+  deps: GitDeps,
+  access: Access,
+  row: Pick<ConfigRepositoryRow, 'canonical' | 'url' | 'branch' | 'credential_id'>,
+  files: { path: string; content: string | Buffer | null }[],
+  title: string,
+): Promise<string> {
   const author = await authorOf(db, access);
   const target = checkedTarget(row.url, deps.policy);
   const remote = await openRemote(db, deps.vault, access.organization.id, row.url, target, row.credential_id);
@@ -62,13 +92,13 @@ export async function pushConfigFiles(
       remote,
       branch: row.branch,
       author,
-      message: `Update ${files.length} configuration file(s) of organization ${access.organization.canonical}\n\n${files
+      message: `${title}\n\n${files
         .slice(0, 50)
         .map((f) => `- ${f.path}`)
         .join('\n')}`,
       files,
     });
-    return { commit, files: files.length };
+    return commit;
   } catch (error) {
     throw asFieldError(error, `config repository '${row.canonical}'`);
   }

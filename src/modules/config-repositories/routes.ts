@@ -1,9 +1,9 @@
-import { createGit } from '../../platform/git/index.js';
 import type { HandlerContext, OperationSpec, RequestBody } from '../../platform/http/operation.js';
 import { ownedPathEntity } from '../../platform/http/path-entity.js';
 import type { Module } from '../../platform/module.js';
 import type { ModuleDeps } from '../deps.js';
 import { type ConfigFileInput, pushConfigFiles } from './config-files.js';
+import { configRepositoryGit } from './git-deps.js';
 import { presentConfigRepository } from './present.js';
 import { findConfigRepository } from './repo.js';
 import {
@@ -12,7 +12,6 @@ import {
   configRepositoryNotFound,
   createConfigRepository,
   deleteConfigRepository,
-  type GitDeps,
   listConfigRepositories,
   updateConfigRepository,
 } from './service.js';
@@ -33,15 +32,7 @@ const target = (canonical: string) => `config_repository:${canonical}`;
  * committed. Git work (checking the branch, pushing files) runs in `prepare`, before the transaction.
  */
 export function configRepositoriesModule(deps: ModuleDeps): Module {
-  const { config } = deps;
-  const policy = { outbound: config.outbound, allowLocal: config.gitAllowLocal };
-  const git = createGit({
-    dataDir: config.dataDir,
-    urlPolicy: policy,
-    logger: deps.log,
-    maxRepoBytes: config.gitMaxRepoBytes,
-  });
-  const gitDeps: GitDeps = { git, policy, vault: deps.vault };
+  const gitDeps = configRepositoryGit(deps);
   const orgId = (ctx: HandlerContext) => ctx.access!.organization.id;
 
   const operations: Record<string, OperationSpec<any>> = {

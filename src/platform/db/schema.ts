@@ -34,6 +34,7 @@ export interface Database {
   projects: ProjectsTable;
   environments: EnvironmentsTable;
   project_favorites: ProjectFavoritesTable;
+  components: ComponentsTable;
 }
 
 export type Id = Generated<number>;
@@ -434,4 +435,24 @@ export interface ProjectFavoritesTable {
   user_id: number;
   project_id: number;
   created_at: number;
+}
+
+/** A stack's use case deployed in an environment, with its form values (JSON `FormVariables`). */
+export interface ComponentsTable {
+  id: Id;
+  organization_id: number;
+  project_id: number;
+  environment_id: number;
+  /** Null once a catalog refresh dropped the stack; `stack_ref` still names it. */
+  stack_id: number | null;
+  stack_ref: string;
+  stack_version: string;
+  canonical: string;
+  name: string;
+  description: string;
+  use_case: string;
+  cloud_provider: string | null;
+  vars: string;
+  created_at: number;
+  updated_at: number;
 }
