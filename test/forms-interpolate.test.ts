@@ -3,14 +3,20 @@
 // defined by the rendered variables file or names a credential. Findings are listed, not hidden.
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { interpolate, loadFormsText, validateForms } from '../src/engines/forms/index.js';
 import { renderStackFile } from '../src/engines/stacktpl/index.js';
 import { linearRegExp } from '../src/platform/text/linear-regexp.js';
 import { FIXTURE_CONTEXT, FIXTURES, formsFixtures } from './engines/forms-fixtures.js';
+import { catalogRepo } from './helpers/catalog-repos.js';
+import { type TestOrg, tenant } from './helpers/factories.js';
+import { missingPrograms } from './helpers/git-servers.js';
+import { insertProjects } from './helpers/projects.js';
+import { startServer, type TestServer, testEngines } from './helpers/server.js';
 
 const fixtures = formsFixtures();
 
@@ -170,3 +176,162 @@ describe('interpolated fixture pipelines', { skip: fixtures.length === 0 ? 'no f
     assert.deepEqual(report, KNOWN_FINDINGS);
   });
 });
+
+/** Use cases of the 2025 fixtures the form's defaults cannot render (values the user must give). */
+const NEEDS_VALUES_2025: Record<string, string> = {
+  'stack-compute azure-linux': 'os_admin_password',
+  'stack-getting-started azure': 'subnet_id',
+};
+
+for (const engine of testEngines()) {
+  describe(`interpolateFormsConfig over HTTP (${engine})`, { skip: missingPrograms('git') }, () => {
+    let server: TestServer;
+    let org: TestOrg;
+    let token: string;
+    let other: { org: TestOrg; token: string };
+    let root: string;
+    let stacks: any[];
+    const formsConfig = (body: Record<string, unknown>, path = 'shop/environments/prod', as = token) =>
+      server.request('POST', `/organizations/${org.canonical}/projects/${path}/forms/config`, { token: as, body });
+
+    before(async () => {
+      server = await startServer(engine, { env: { GANTRY_GIT_ALLOW_LOCAL: 'true' } });
+      ({ org, token } = await tenant(server));
+      other = await tenant(server);
+      root = mkdtempSync(join(tmpdir(), 'gantry-forms-'));
+      const url = catalogRepo(root, 'stacks-2025', { main: { copy: join(FIXTURES, '2025') } });
+      const res = await server.request('POST', `/organizations/${org.canonical}/service_catalog_sources`, {
+        token,
+        body: { name: 'Stacks 2025', url, branch: 'main' },
+      });
+      assert.equal(res.status, 200, res.text);
+      stacks = res.body.data.service_catalogs;
+      await insertProjects(server, org, { shop: ['prod'] });
+      // Most pipelines hand Terraform the remote-state backend's token (`inventory_jwt`).
+      const backend = await server.request('POST', `/organizations/${org.canonical}/external_backends`, {
+        token,
+        body: {
+          purpose: 'remote_tfstate',
+          project_canonical: 'shop',
+          configuration: { engine: 'HTTPStorage', url: 'https://state.example.com/shop' },
+        },
+      });
+      assert.equal(backend.status, 200, backend.text);
+    });
+    after(async () => {
+      await server.close();
+      rmSync(root, { recursive: true, force: true });
+    });
+
+    it('lists form-enabled stacks and returns their forms in getServiceCatalogConfig', async () => {
+      const withForms = stacks.filter((s) => s.form_enabled);
+      assert.ok(withForms.length >= 5, `${withForms.length} stacks with forms`);
+      const res = await server.request(
+        'GET',
+        `/organizations/${org.canonical}/service_catalogs/${org.canonical}:stack-compute/config`,
+        { token },
+      );
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.body.data['aws-ec2'].forms.name, 'aws-ec2');
+      assert.ok(res.body.data['aws-ec2'].forms.sections.length > 0);
+    });
+
+    it('renders every use case of every form-enabled stack with the defaults: a pipeline with jobs', async () => {
+      let rendered = 0;
+      let slowest = 0;
+      for (const stack of stacks.filter((s) => s.form_enabled)) {
+        const config = await server.request(
+          'GET',
+          `/organizations/${org.canonical}/service_catalogs/${stack.ref}/config`,
+          { token },
+        );
+        for (const [useCase, uc] of Object.entries<any>(config.body.data)) {
+          if (!uc.forms) continue;
+          const started = performance.now();
+          const res = await formsConfig({
+            service_catalog_ref: stack.ref,
+            use_case: useCase,
+            component_canonical: 'web',
+            vars: {},
+          });
+          slowest = Math.max(slowest, performance.now() - started);
+          const needs = NEEDS_VALUES_2025[`${stack.canonical} ${useCase}`];
+          if (needs) {
+            assert.equal(res.status, 422, res.text);
+            assert.match(res.body.errors[0].message, new RegExp(`"${needs}": a value is required`));
+            continue;
+          }
+          assert.equal(res.status, 200, `${stack.ref} ${useCase}: ${res.text}`);
+          const pipeline = parseYaml(res.body.data.pipeline.pipeline.content, {
+            version: '1.1',
+            merge: true,
+            uniqueKeys: false,
+            maxAliasCount: -1,
+          });
+          assert.ok(Array.isArray(pipeline.jobs), `${stack.ref} ${useCase}: jobs`);
+          assert.ok(
+            !res.body.data.pipeline.variables.destination.includes('($'),
+            `${stack.ref} ${useCase}: destination`,
+          );
+          rendered++;
+        }
+      }
+      console.log(`${rendered} use cases rendered over HTTP, slowest ${slowest.toFixed(0)} ms`);
+      assert.ok(rendered >= 10, `${rendered} rendered`);
+    });
+
+    it('writes given values into the samples, and refuses bad input naming the key', async () => {
+      const base = {
+        service_catalog_ref: `${org.canonical}:stack-compute`,
+        use_case: 'aws-ec2',
+        component_canonical: 'web',
+      };
+      const config = await server.request(
+        'GET',
+        `/organizations/${org.canonical}/service_catalogs/${org.canonical}:stack-compute/config?use_case=aws-ec2`,
+        { token },
+      );
+      const placed = await formsConfig({
+        ...base,
+        vars: {
+          'Cloud provider': { Terraform: { aws_default_region: 'us-east-1' } },
+          Instance: { 'OS image': { 'module.vm.ami_most_recent': false } },
+        },
+      });
+      assert.equal(placed.status, 200, placed.text);
+      const data = placed.body.data;
+      assert.equal(data.pipeline.variables.destination, 'shop/prod/web/pipeline/variables.yml');
+      const variables = parseYaml(data.pipeline.variables.content, { version: '1.1' });
+      assert.equal(variables.aws_default_region, 'us-east-1');
+      // Defaults are written too, rendered for the place: the organization's canonical.
+      assert.equal(variables.terraform_storage_bucket_name, `${org.canonical}-terraform-remote-state`);
+      const tf = Object.values<any>(data.terraform)
+        .map((t) => t.content)
+        .join('\n');
+      assert.match(tf, /ami_most_recent\s*=\s*false/);
+      assert.equal(data.forms.name, 'aws-ec2');
+
+      const section = config.body.data['aws-ec2'].forms.sections[0];
+      const group = section.groups[0];
+      const unknown = await formsConfig({ ...base, vars: { [section.name]: { [group.name]: { no_such_key: 1 } } } });
+      assert.equal(unknown.status, 422, unknown.text);
+      assert.match(unknown.body.errors[0].message, /no_such_key/);
+
+      for (const [body, status, pattern] of [
+        [{ ...base, service_catalog_ref: 'nope' }, 422, /service_catalog_ref/],
+        [{ ...base, service_catalog_ref: `${org.canonical}:nope` }, 404, /stack/],
+        [{ ...base, use_case: 'nope' }, 422, /use_case/],
+      ] as const) {
+        const res = await formsConfig({ ...body, vars: {} });
+        assert.equal(res.status, status, res.text);
+        assert.match(res.body.errors[0].message, pattern);
+      }
+      const noEnv = await formsConfig({ ...base, vars: {} }, 'shop/environments/staging');
+      assert.equal(noEnv.status, 404, noEnv.text);
+      const noProject = await formsConfig({ ...base, vars: {} }, 'nope/environments/prod');
+      assert.equal(noProject.status, 404, noProject.text);
+      const foreign = await formsConfig({ ...base, vars: {} }, 'shop/environments/prod', other.token);
+      assert.equal(foreign.status, 404, foreign.text);
+    });
+  });
+}

@@ -41,6 +41,8 @@ export async function stackConfig(
     credential_path: string | null;
   },
   query: ConfigQuery,
+  /** What the caller knows beyond the query (the environment's `inventory_jwt`). */
+  extra: Partial<StackContext> = {},
 ): Promise<ConfigsView> {
   const content = await stackContent(db, stack.id);
   const useCases = JSON.parse(content.use_cases) as UseCase[];
@@ -76,6 +78,7 @@ export async function stackConfig(
     catalogRepositoryBranch: source.branch,
     catalogRepositoryCredentialType: source.credential_type ?? undefined,
     catalogRepositoryCredentialPath: source.credential_path ?? undefined,
+    ...extra,
   };
 
   const forms = content.forms ? cachedStackForms(content.forms, content.version, base).forms : undefined;

@@ -1,12 +1,15 @@
 import { FormsError, type FormsFile, interpolate, type Samples } from '../../engines/forms/index.js';
 import type { components } from '../../generated/contract.js';
 import type { Access } from '../../platform/authz/access.js';
+import type { JwtSigner } from '../../platform/crypto/jwt.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { unprocessable } from '../../platform/errors.js';
 import { linearRegExp } from '../../platform/text/linear-regexp.js';
 import { sourceForTemplating } from '../catalog/repo.js';
 import { stackConfig } from '../catalog/stack-config.js';
 import { requireStack } from '../catalog/stacks.js';
+import { backendToken } from '../external-backends/machine-token.js';
+import { applicableBackend } from '../external-backends/repo.js';
 import { requireEnvironmentScope } from '../projects/scope.js';
 
 type ConfigView = components['schemas']['ServiceCatalogConfig'];
@@ -31,6 +34,7 @@ const STACK_REF = /^[^:]+:[^:]+$/;
 export async function interpolateFormsConfig(
   db: DbHandle,
   access: Access,
+  signer: JwtSigner,
   place: { project: string; environment: string },
   input: InterpolateInput,
 ): Promise<ConfigView> {
@@ -40,12 +44,28 @@ export async function interpolateFormsConfig(
   }
   const stack = await requireStack(db, access, input.service_catalog_ref);
   const source = await sourceForTemplating(db, stack.source_id);
-  const configs = await stackConfig(db, access, stack, source, {
-    project_canonical: place.project,
-    environment_canonical: place.environment,
-    component_canonical: input.component_canonical,
-    component_name: input['component-name'],
-  });
+  // Pipelines pass `inventory_jwt` to Terraform's HTTP backend: the token of the remote-state backend
+  // serving this environment, when there is one (else a template using it is a 422 naming it).
+  const backend = await applicableBackend(
+    db,
+    access.organization.id,
+    'remote_tfstate',
+    place.project,
+    place.environment,
+  );
+  const configs = await stackConfig(
+    db,
+    access,
+    stack,
+    source,
+    {
+      project_canonical: place.project,
+      environment_canonical: place.environment,
+      component_canonical: input.component_canonical,
+      component_name: input['component-name'],
+    },
+    backend ? { inventoryJwt: backendToken(backend, signer) } : {},
+  );
   const config = configs[input.use_case];
   if (!config)
     throw unprocessable(`use_case: stack '${input.service_catalog_ref}' has no use case '${input.use_case}'`);

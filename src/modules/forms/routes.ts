@@ -38,6 +38,7 @@ export function formsModule(deps: ModuleDeps): Module {
         interpolateFormsConfig(
           ctx.db,
           ctx.access!,
+          deps.signer,
           { project: ctx.params.project_canonical, environment: ctx.params.environment_canonical },
           ctx.body,
         ),
