@@ -199,7 +199,18 @@ for (const engine of testEngines()) {
       ({ org, token } = await tenant(server));
       other = await tenant(server);
       root = mkdtempSync(join(tmpdir(), 'gantry-forms-'));
-      const url = catalogRepo(root, 'stacks-2025', { main: { copy: join(FIXTURES, '2025') } });
+      const url = catalogRepo(root, 'stacks-2025', {
+        main: {
+          copy: join(FIXTURES, '2025'),
+          files: {
+            'broken-forms/.cycloid.yml':
+              "version: '4'\ncanonical: broken-forms\nname: Broken forms\nconfig:\n  default:\n    name: Default\n    pipeline:\n      pipeline: {path: pipeline.yml}\n      variables: {path: variables.yml}\n",
+            'broken-forms/.forms.yml': 'use_cases:\n- name: default\n  sections: 5\n',
+            'broken-forms/pipeline.yml': 'jobs: []\n',
+            'broken-forms/variables.yml': '# nothing\n',
+          },
+        },
+      });
       const res = await server.request('POST', `/organizations/${org.canonical}/service_catalog_sources`, {
         token,
         body: { name: 'Stacks 2025', url, branch: 'main' },
@@ -234,6 +245,27 @@ for (const engine of testEngines()) {
       assert.equal(res.status, 200, res.text);
       assert.equal(res.body.data['aws-ec2'].forms.name, 'aws-ec2');
       assert.ok(res.body.data['aws-ec2'].forms.sections.length > 0);
+    });
+
+    it('a stack whose forms file is broken is listed, not form-enabled, and has no form to render', async () => {
+      const broken = stacks.find((s) => s.canonical === 'broken-forms');
+      assert.ok(broken, 'listed');
+      assert.equal(broken.form_enabled, false);
+      const config = await server.request(
+        'GET',
+        `/organizations/${org.canonical}/service_catalogs/${broken.ref}/config`,
+        { token },
+      );
+      assert.equal(config.status, 200, config.text);
+      assert.equal(config.body.data.default.forms, undefined);
+      const res = await formsConfig({
+        service_catalog_ref: broken.ref,
+        use_case: 'default',
+        component_canonical: 'web',
+        vars: {},
+      });
+      assert.equal(res.status, 422, res.text);
+      assert.match(res.body.errors[0].message, /use_case/);
     });
 
     it('renders every use case of every form-enabled stack with the defaults: a pipeline with jobs', async () => {
