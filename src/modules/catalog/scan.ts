@@ -12,10 +12,12 @@ import {
   repositoryPath,
   StackFileError,
 } from '../../engines/stacks/index.js';
+import type { StackContext } from '../../engines/stacktpl/index.js';
 import type { Git, GitRemote } from '../../platform/git/index.js';
+import { cachedStackForms } from '../forms/stack-forms.js';
 
 /** Bumped when indexing reads files differently: sources indexed by an older version are read again. */
-export const INDEX_VERSION = 1;
+export const INDEX_VERSION = 2;
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
 const READABLE_PATH = /^[^\x00-\x1f\x7f\\]+$/;
@@ -94,8 +96,10 @@ export async function scanRepository(
     delete files[formsPath];
     delete files[readmePath];
     const digest = createHash('sha256')
-      .update(JSON.stringify([marker.directory, extra, forms, readme, Object.entries(files).sort()]))
+      .update(JSON.stringify([INDEX_VERSION, marker.directory, extra, forms, readme, Object.entries(files).sort()]))
       .digest('hex');
+    const formsIssue = formsProblem({ forms, parsed });
+    if (formsIssue) warnings.push({ file: formsPath, reason: `forms disabled: ${formsIssue}` });
     return { directory: marker.directory, parsed, forms, readme, files, digest };
   });
   problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
@@ -106,4 +110,15 @@ export async function scanRepository(
 export async function remoteHead(git: Git, remote: GitRemote, branch: string): Promise<string | undefined> {
   const branches = await git.listBranches(remote);
   return branches.find((b) => b.name === branch)?.commit;
+}
+
+/** Why a stack's non-empty forms file cannot be used, or undefined (also when it has none). */
+export function formsProblem(stack: Pick<ScannedStack, 'forms' | 'parsed'>): string | undefined {
+  if (stack.forms === null || stack.forms.trim() === '') return undefined;
+  return cachedStackForms(stack.forms, stack.parsed.definition.version, indexingContext(stack)).problem;
+}
+
+/** What templates in a forms file see at indexing: the stack itself, no project yet. */
+function indexingContext(stack: Pick<ScannedStack, 'parsed'>): StackContext {
+  return { stack: stack.parsed.definition.canonical, stackName: stack.parsed.definition.name };
 }

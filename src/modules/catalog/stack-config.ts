@@ -4,6 +4,7 @@ import type { components } from '../../generated/contract.js';
 import type { Access } from '../../platform/authz/access.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { notFound, unprocessable } from '../../platform/errors.js';
+import { cachedStackForms, useCaseForm } from '../forms/stack-forms.js';
 import { type StackRow, stackContent } from './repo.js';
 
 type ConfigsView = components['schemas']['ServiceCatalogConfigs'];
@@ -23,8 +24,9 @@ export interface ConfigQuery {
  * component in the query, destinations and contents are rendered for that place (notes §3) with the
  * stack templating engine; otherwise they are returned as written.
  *
- * Forms: the StackForms engine (src/engines/forms/) turns the stored `.forms.yml` into `forms`
- * (FormUseCase) with `current` values; until it is wired here, `forms` is left out.
+ * Forms: the stored `.forms.yml`, loaded and validated by the StackForms engine with the same context,
+ * gives each use case its `forms` (FormUseCase). A broken forms file leaves `forms` out (the stack is
+ * then not `form_enabled`, and indexing logged why).
  */
 export async function stackConfig(
   db: DbHandle,
@@ -32,6 +34,8 @@ export async function stackConfig(
   stack: StackRow,
   source: TemplatingSource,
   query: ConfigQuery,
+  /** What the caller knows beyond the query (the environment's `inventory_jwt`). */
+  extra: Partial<StackContext> = {},
 ): Promise<ConfigsView> {
   const content = await stackContent(db, stack.id);
   const useCases = JSON.parse(content.use_cases) as UseCase[];
@@ -47,8 +51,9 @@ export async function stackConfig(
     query.environment_canonical !== undefined ||
     query.component_canonical !== undefined ||
     query.component_name !== undefined;
-  const base = stackContextOf(access, stack, source, query);
+  const base: StackContext = { ...stackContextOf(access, stack, source, query), ...extra };
 
+  const forms = content.forms ? cachedStackForms(content.forms, content.version, base).forms : undefined;
   const out: ConfigsView = {};
   for (const useCase of chosen) {
     const context: StackContext = { ...base, useCase: useCase.key };
@@ -72,6 +77,8 @@ export async function stackConfig(
       cloud_provider: useCase.cloudProvider,
       pipeline: { pipeline: fileOf(useCase.pipeline ?? ''), variables: withDestination(useCase.variables) },
     };
+    const form = useCaseForm(forms, useCase.key);
+    if (form) config.forms = form as ConfigView['forms'];
     const terraform = tech('terraform');
     const ansible = tech('ansible');
     if (terraform) config.terraform = terraform;

@@ -2,7 +2,7 @@ import type { FileProblem } from '../../engines/stacks/index.js';
 import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { canonicalsOfOtherSources, type StackRow, stacksByIds, storedDigests } from './repo.js';
-import { INDEX_VERSION, type Scan, type ScannedStack } from './scan.js';
+import { formsProblem, INDEX_VERSION, type Scan, type ScannedStack } from './scan.js';
 
 export interface IndexChanges {
   created: number[];
@@ -111,7 +111,7 @@ function markerFile(stack: ScannedStack): string {
 function stackColumns(stack: ScannedStack) {
   const d = stack.parsed.definition;
   const providers = [...new Set(d.useCases.map((u) => u.cloudProvider).filter((p) => p !== ''))];
-  const formEnabled = formsEnabled(stack.forms);
+  const formEnabled = formsEnabled(stack);
   return {
     directory: stack.directory,
     name: d.name,
@@ -135,12 +135,12 @@ function stackColumns(stack: ScannedStack) {
 }
 
 /**
- * Seam for the StackForms engine (src/engines/forms/, not part of this module yet): until it is wired,
- * a stack is form-enabled when it has a non-empty `.forms.yml`, and quota-enabled when that file names
- * a `quota_config`. The raw text is stored, so switching to the validator needs no re-index.
+ * A stack is form-enabled when its `.forms.yml` loads and validates with the StackForms engine; a
+ * broken file leaves the stack listed without forms (the scan reports why). Quota-enabled: its forms
+ * name a `quota_config`.
  */
-export function formsEnabled(forms: string | null): boolean {
-  return forms !== null && forms.trim() !== '';
+export function formsEnabled(stack: ScannedStack): boolean {
+  return formsProblem(stack) === undefined && stack.forms !== null && stack.forms.trim() !== '';
 }
 
 function hasQuotaConfig(forms: string): boolean {
