@@ -1,7 +1,7 @@
 import { canonicalFromName } from '../../platform/canonical.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { writeAudit } from '../../platform/events/audit.js';
-import type { HandlerContext, OperationSpec, RequestBody } from '../../platform/http/operation.js';
+import { defineOperations, type HandlerContext } from '../../platform/http/operation.js';
 import { ownedPathEntity } from '../../platform/http/path-entity.js';
 import { handleJob } from '../../platform/jobs/kinds.js';
 import type { Module } from '../../platform/module.js';
@@ -22,7 +22,7 @@ import {
   updateSource,
   validateSource,
 } from './sources.js';
-import { type ConfigQuery, stackConfig } from './stack-config.js';
+import { stackConfig } from './stack-config.js';
 import {
   readDiagram,
   readDiagramImage,
@@ -30,10 +30,7 @@ import {
   writeDiagram,
   writeDiagramImage,
 } from './stack-extras.js';
-import { deleteStack, listStacks, readStack, requireStack, type StackFilters, updateStack } from './stacks.js';
-
-type Params = { organization_canonical: string; service_catalog_source_canonical: string; service_catalog_ref: string };
-type Ctx<B = unknown, Q = Record<string, any>> = HandlerContext<Params, Q, B>;
+import { deleteStack, listStacks, readStack, requireStack, updateStack } from './stacks.js';
 
 const source = ownedPathEntity({
   param: 'service_catalog_source_canonical',
@@ -70,15 +67,15 @@ export function catalogModule(deps: ModuleDeps): Module {
     urlPolicy: { outbound: deps.config.outbound, allowLocal: deps.config.gitAllowLocal },
     log: deps.log,
   };
-  const operations: Record<string, OperationSpec<any>> = {
+  const operations = defineOperations({
     getServiceCatalogSources: {
       permission: { action: 'organization:service_catalog_source:list' },
-      handler: (ctx: Ctx) => listSources(ctx.db, ctx.access!.organization.id),
+      handler: (ctx) => listSources(ctx.db, ctx.access!.organization.id),
     },
     createServiceCatalogSource: {
       permission: { action: 'organization:service_catalog_source:create' },
       noAudit: true,
-      handler: (ctx: Ctx<RequestBody<'createServiceCatalogSource'>>) => {
+      handler: (ctx) => {
         const target = sourceTarget(ctx.body.canonical ?? canonicalFromName(ctx.body.name));
         const audit = auditedWrite(ctx, 'organization:service_catalog_source:create', target);
         return createSource(ctx.db, catalog, ctx.access!, ctx.body, audit);
@@ -86,12 +83,12 @@ export function catalogModule(deps: ModuleDeps): Module {
     },
     getServiceCatalogSource: {
       permission: onSource('organization:service_catalog_source:read'),
-      handler: async (ctx: Ctx) => readSource(ctx.db, await source.require(ctx)),
+      handler: async (ctx) => readSource(ctx.db, await source.require(ctx)),
     },
     updateServiceCatalogSource: {
       permission: onSource('organization:service_catalog_source:update'),
       noAudit: true,
-      handler: async (ctx: Ctx<RequestBody<'updateServiceCatalogSource'>>) => {
+      handler: async (ctx) => {
         const row = await source.require(ctx);
         const audit = auditedWrite(ctx, 'organization:service_catalog_source:update', sourceTarget(row.canonical));
         return updateSource(ctx.db, catalog, ctx.access!, row, ctx.body, audit);
@@ -99,18 +96,15 @@ export function catalogModule(deps: ModuleDeps): Module {
     },
     deleteServiceCatalogSource: {
       permission: onSource('organization:service_catalog_source:delete'),
-      audit: (ctx) => ({
-        action: 'organization:service_catalog_source:delete',
-        target: sourceTarget(ctx.params.service_catalog_source_canonical),
-      }),
-      handler: async (ctx: Ctx) => {
+      audit: { target: (ctx) => sourceTarget(ctx.params.service_catalog_source_canonical) },
+      handler: async (ctx) => {
         await deleteSource(ctx.db, await source.require(ctx));
       },
     },
     refreshServiceCatalogSource: {
       permission: onSource('organization:service_catalog_source:refresh'),
       noAudit: true,
-      handler: async (ctx: Ctx) => {
+      handler: async (ctx) => {
         const row = await source.require(ctx);
         const audit = auditedWrite(ctx, 'organization:service_catalog_source:refresh', sourceTarget(row.canonical));
         return refreshSource(ctx.db, catalog, row, audit);
@@ -120,22 +114,22 @@ export function catalogModule(deps: ModuleDeps): Module {
       permission: onSource('organization:service_catalog_source:validate'),
       // Reads the repository and reports; nothing is written.
       noAudit: true,
-      handler: async (ctx: Ctx) => {
+      handler: async (ctx) => {
         await validateSource(ctx.db, catalog, await source.require(ctx));
       },
     },
     listServiceCatalogs: {
       permission: { action: 'organization:service_catalog:list' },
-      handler: (ctx: Ctx<unknown, StackFilters>) => listStacks(ctx.db, ctx.access!, ctx.query, ctx.paging),
+      handler: (ctx) => listStacks(ctx.db, ctx.access!, ctx.query, ctx.paging),
     },
     getServiceCatalog: {
       permission: onStack('organization:service_catalog:read'),
-      handler: async (ctx: Ctx) => readStack(await requireStack(ctx.db, ctx.access!, ctx.params.service_catalog_ref)),
+      handler: async (ctx) => readStack(await requireStack(ctx.db, ctx.access!, ctx.params.service_catalog_ref)),
     },
     updateServiceCatalog: {
       permission: onStack('organization:service_catalog:update'),
-      audit: (ctx) => ({ action: 'organization:service_catalog:update', target: stackTarget(ctx) }),
-      handler: async (ctx: Ctx<RequestBody<'updateServiceCatalog'>>) =>
+      audit: { target: stackTarget },
+      handler: async (ctx) =>
         updateStack(
           ctx.db,
           ctx.access!,
@@ -145,14 +139,14 @@ export function catalogModule(deps: ModuleDeps): Module {
     },
     deleteServiceCatalog: {
       permission: onStack('organization:service_catalog:delete'),
-      audit: (ctx) => ({ action: 'organization:service_catalog:delete', target: stackTarget(ctx) }),
-      handler: async (ctx: Ctx) => {
+      audit: { target: stackTarget },
+      handler: async (ctx) => {
         await deleteStack(ctx.db, await requireStack(ctx.db, ctx.access!, ctx.params.service_catalog_ref, true));
       },
     },
     getServiceCatalogConfig: {
       permission: onStack('organization:service_catalog:read'),
-      handler: async (ctx: Ctx<unknown, ConfigQuery>) => {
+      handler: async (ctx) => {
         const stack = await requireStack(ctx.db, ctx.access!, ctx.params.service_catalog_ref);
         const row = await sourceForTemplating(ctx.db, stack.source_id);
         return stackConfig(ctx.db, ctx.access!, stack, row, ctx.query);
@@ -160,7 +154,7 @@ export function catalogModule(deps: ModuleDeps): Module {
     },
     validateServiceCatalogDependencies: {
       permission: onStack('organization:service_catalog:read'),
-      handler: async (ctx: Ctx) =>
+      handler: async (ctx) =>
         validateDependencies(
           ctx.db,
           ctx.access!,
@@ -171,26 +165,26 @@ export function catalogModule(deps: ModuleDeps): Module {
       permission: onStack('organization:service_catalog:read'),
       // The envelope carries `data` only: the diagram's times stay in the database for now (the
       // registrar has no way yet to put fields beside `data`).
-      handler: async (ctx: Ctx) =>
+      handler: async (ctx) =>
         (await readDiagram(ctx.db, await requireStack(ctx.db, ctx.access!, ctx.params.service_catalog_ref))).data,
     },
     updateServiceCatalogTerraformDiagram: {
       permission: onStack('organization:service_catalog:update'),
-      audit: (ctx) => ({ action: 'organization:service_catalog:update', target: `${stackTarget(ctx)}:diagram` }),
-      handler: async (ctx: Ctx<unknown>) => {
+      audit: { target: (ctx) => `${stackTarget(ctx)}:diagram` },
+      handler: async (ctx) => {
         const stack = await requireStack(ctx.db, ctx.access!, ctx.params.service_catalog_ref, true);
         await writeDiagram(ctx.db, stack, ctx.body);
       },
     },
     getServiceCatalogTerraformImage: {
       permission: onStack('organization:service_catalog:read'),
-      handler: async (ctx: Ctx) =>
+      handler: async (ctx) =>
         readDiagramImage(ctx.db, await requireStack(ctx.db, ctx.access!, ctx.params.service_catalog_ref)),
     },
     updateServiceCatalogTerraformImage: {
       permission: onStack('organization:service_catalog:update'),
-      audit: (ctx) => ({ action: 'organization:service_catalog:update', target: `${stackTarget(ctx)}:diagram-image` }),
-      handler: async (ctx: Ctx<RequestBody<'updateServiceCatalogTerraformImage'>>) => {
+      audit: { target: (ctx) => `${stackTarget(ctx)}:diagram-image` },
+      handler: async (ctx) => {
         const stack = await requireStack(ctx.db, ctx.access!, ctx.params.service_catalog_ref, true);
         await writeDiagramImage(ctx.db, stack, ctx.body.image);
       },
@@ -199,10 +193,9 @@ export function catalogModule(deps: ModuleDeps): Module {
       // The server reaches out to a URL of the caller's choice: those who may register a repository may
       // ask (a named credential also needs the right to read it).
       permission: { action: 'organization:service_catalog_source:create' },
-      handler: (ctx: Ctx<unknown, { git_url: string; credential_canonical?: string }>) =>
-        repoBranches(ctx.db, catalog, ctx.access!, ctx.query),
+      handler: (ctx) => repoBranches(ctx.db, catalog, ctx.access!, ctx.query),
     },
-  };
+  });
   return {
     name: 'catalog',
     operations,

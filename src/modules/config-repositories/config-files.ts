@@ -1,3 +1,4 @@
+import type { components } from '../../generated/contract.js';
 import type { Access } from '../../platform/authz/access.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { unprocessable } from '../../platform/errors.js';
@@ -5,10 +6,7 @@ import { asFieldError, checkedTarget, openRemote } from './git-remote.js';
 import type { ConfigRepositoryRow } from './repo.js';
 import type { GitDeps } from './service.js';
 
-export interface ConfigFileInput {
-  path: string;
-  content: string;
-}
+export type ConfigFileInput = components['schemas']['ConfigFile'];
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const MAX_PATH = 4096;

@@ -1,13 +1,12 @@
-import type { HandlerContext, OperationSpec, RequestBody } from '../../platform/http/operation.js';
+import { defineOperations, type HandlerContext } from '../../platform/http/operation.js';
 import { ownedPathEntity } from '../../platform/http/path-entity.js';
 import type { Module } from '../../platform/module.js';
 import type { ModuleDeps } from '../deps.js';
-import { type ConfigFileInput, pushConfigFiles } from './config-files.js';
+import { pushConfigFiles } from './config-files.js';
 import { configRepositoryGit } from './git-deps.js';
 import { presentConfigRepository } from './present.js';
 import { findConfigRepository } from './repo.js';
 import {
-  type ConfigRepositoryInput,
   checkRemote,
   configRepositoryNotFound,
   createConfigRepository,
@@ -15,9 +14,6 @@ import {
   listConfigRepositories,
   updateConfigRepository,
 } from './service.js';
-
-type Params = { organization_canonical: string; config_repository_canonical: string };
-type Ctx<B = unknown, Q = Record<string, unknown>> = HandlerContext<Params, Q, B>;
 
 const repository = ownedPathEntity({
   param: 'config_repository_canonical',
@@ -35,53 +31,36 @@ export function configRepositoriesModule(deps: ModuleDeps): Module {
   const gitDeps = configRepositoryGit(deps);
   const orgId = (ctx: HandlerContext) => ctx.access!.organization.id;
 
-  const operations: Record<string, OperationSpec<any>> = {
+  const operations = defineOperations({
     listConfigRepositories: {
       // Any standing: the list holds the repositories the caller may read.
       permission: { action: null },
-      handler: (ctx: Ctx<unknown, { default?: boolean }>) =>
-        listConfigRepositories(ctx.db, ctx.access!, ctx.query, ctx.paging),
+      handler: (ctx) => listConfigRepositories(ctx.db, ctx.access!, ctx.query, ctx.paging),
     },
     createConfigRepository: {
       permission: { action: 'organization:config_repository:create' },
-      prepare: (ctx: Ctx<RequestBody<'createConfigRepository'>>) => checkRemote(ctx.db, gitDeps, orgId(ctx), ctx.body),
-      audit: (_ctx, result: any) => ({
-        action: 'organization:config_repository:create',
-        target: target(result.canonical),
-      }),
-      handler: (ctx: Ctx<RequestBody<'createConfigRepository'>>) =>
-        createConfigRepository(ctx.db, ctx.access!, ctx.body as ConfigRepositoryInput, ctx.prepared as number),
+      prepare: (ctx) => checkRemote(ctx.db, gitDeps, orgId(ctx), ctx.body),
+      audit: { target: (_ctx, created) => target(created.canonical) },
+      handler: (ctx) => createConfigRepository(ctx.db, ctx.access!, ctx.body, ctx.prepared as number),
     },
     getConfigRepository: {
       permission: onRepository('organization:config_repository:read'),
-      handler: async (ctx: Ctx) => presentConfigRepository(await repository.require(ctx)),
+      handler: async (ctx) => presentConfigRepository(await repository.require(ctx)),
     },
     updateConfigRepository: {
       permission: onRepository('organization:config_repository:update'),
-      prepare: async (ctx: Ctx<RequestBody<'updateConfigRepository'>>) => {
+      prepare: async (ctx) => {
         await repository.require(ctx);
         return checkRemote(ctx.db, gitDeps, orgId(ctx), ctx.body);
       },
-      audit: (ctx) => ({
-        action: 'organization:config_repository:update',
-        target: target(ctx.params.config_repository_canonical),
-      }),
-      handler: async (ctx: Ctx<RequestBody<'updateConfigRepository'>>) =>
-        updateConfigRepository(
-          ctx.db,
-          ctx.access!,
-          await repository.require(ctx),
-          ctx.body as ConfigRepositoryInput,
-          ctx.prepared as number,
-        ),
+      audit: { target: (ctx) => target(ctx.params.config_repository_canonical) },
+      handler: async (ctx) =>
+        updateConfigRepository(ctx.db, ctx.access!, await repository.require(ctx), ctx.body, ctx.prepared as number),
     },
     deleteConfigRepository: {
       permission: onRepository('organization:config_repository:delete'),
-      audit: (ctx) => ({
-        action: 'organization:config_repository:delete',
-        target: target(ctx.params.config_repository_canonical),
-      }),
-      handler: async (ctx: Ctx) => {
+      audit: { target: (ctx) => target(ctx.params.config_repository_canonical) },
+      handler: async (ctx) => {
         await deleteConfigRepository(ctx.db, await repository.require(ctx));
       },
     },
@@ -89,24 +68,17 @@ export function configRepositoriesModule(deps: ModuleDeps): Module {
       // TODO(body-limit): SCConfig bodies carry whole configuration trees in base64 and exceed the 1 MiB
       // default; declare this operation's own limit once per-operation body limits exist.
       permission: onRepository('organization:config_repository:update'),
-      prepare: async (ctx: Ctx<RequestBody<'createConfigRepositoryConfig'>>) =>
-        pushConfigFiles(
-          ctx.db,
-          gitDeps,
-          ctx.access!,
-          await repository.require(ctx),
-          ctx.body.configs as ConfigFileInput[],
-        ),
-      audit: (ctx) => {
-        const pushed = ctx.prepared as { commit: string; files: number };
-        return {
-          action: 'organization:config_repository:update',
-          target: `${target(ctx.params.config_repository_canonical)} commit:${pushed.commit.slice(0, 12)} files:${pushed.files}`,
-        };
+      prepare: async (ctx) =>
+        pushConfigFiles(ctx.db, gitDeps, ctx.access!, await repository.require(ctx), ctx.body.configs),
+      audit: {
+        target: (ctx) => {
+          const pushed = ctx.prepared as { commit: string; files: number };
+          return `${target(ctx.params.config_repository_canonical)} commit:${pushed.commit.slice(0, 12)} files:${pushed.files}`;
+        },
       },
       handler: () => undefined,
     },
-  };
+  });
   return {
     name: 'config-repositories',
     operations,

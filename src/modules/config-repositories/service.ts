@@ -1,3 +1,4 @@
+import type { components } from '../../generated/contract.js';
 import type { Access } from '../../platform/authz/access.js';
 import { canSeeAll } from '../../platform/authz/grants.js';
 import { CANONICAL, canonicalFromName } from '../../platform/canonical.js';
@@ -21,14 +22,8 @@ import {
   projectsUsing,
 } from './repo.js';
 
-export interface ConfigRepositoryInput {
-  name: string;
-  canonical?: string;
-  url: string;
-  branch: string;
-  credential_canonical: string;
-  default: boolean;
-}
+/** A new repository; an update's body is the same without the canonical. */
+export type ConfigRepositoryInput = components['schemas']['NewConfigRepository'];
 
 /** What a config repository operation needs beside the database: git, its URL policy, the vault. */
 export interface GitDeps {

@@ -1,4 +1,4 @@
-import type { HandlerContext, OperationSpec, RequestBody } from '../../platform/http/operation.js';
+import { defineOperations } from '../../platform/http/operation.js';
 import { ownedPathEntity } from '../../platform/http/path-entity.js';
 import type { Module } from '../../platform/module.js';
 import type { ModuleDeps } from '../deps.js';
@@ -10,22 +10,12 @@ import {
   createInfraPolicy,
   deleteInfraPolicy,
   INFRA_POLICY_SORTABLE,
-  type InfraPolicyFilters,
-  type InfraPolicyInput,
   infraPolicyNotFound,
   listInfraPolicies,
   newPolicyCanonical,
   updateInfraPolicy,
 } from './service.js';
 import { validatePlan } from './validation.js';
-
-type Params = {
-  organization_canonical: string;
-  infra_policy_canonical: string;
-  project_canonical: string;
-  environment_canonical: string;
-};
-type Ctx<B = unknown> = HandlerContext<Params, InfraPolicyFilters, B>;
 
 const policy = ownedPathEntity({
   param: 'infra_policy_canonical',
@@ -42,39 +32,35 @@ const target = (canonical: string) => `infra_policy:${canonical}`;
  */
 export function infraPoliciesModule(deps: ModuleDeps): Module {
   const evaluator = createPolicyEvaluator(deps.config.infraPolicies);
-  const operations: Record<string, OperationSpec<any>> = {
+  const operations = defineOperations({
     getInfraPolicies: {
       // Any standing in the organization; the list holds only the policies the caller may read.
       permission: { action: null },
       sortable: INFRA_POLICY_SORTABLE,
-      handler: (ctx: Ctx) => listInfraPolicies(ctx.db, ctx.access!, ctx.query, ctx.paging, ctx.orderBy),
+      handler: (ctx) => listInfraPolicies(ctx.db, ctx.access!, ctx.query, ctx.paging, ctx.orderBy),
     },
     createInfraPolicy: {
       permission: { action: 'organization:infra_policy:create' },
-      audit: (_ctx, result: any) => ({ action: 'organization:infra_policy:create', target: target(result.canonical) }),
+      audit: { target: (_ctx, created) => target(created.canonical) },
       // The body is compiled on a worker before the transaction opens.
-      prepare: (ctx: Ctx<InfraPolicyInput>) => checkInfraPolicyInput(evaluator, newPolicyCanonical(ctx.body), ctx.body),
-      handler: (ctx: Ctx<InfraPolicyInput>) => createInfraPolicy(ctx.db, ctx.access!, ctx.body, ctx.prepared as string),
+      prepare: (ctx) => checkInfraPolicyInput(evaluator, newPolicyCanonical(ctx.body), ctx.body),
+      handler: (ctx) => createInfraPolicy(ctx.db, ctx.access!, ctx.body, ctx.prepared as string),
     },
     getInfraPolicy: {
       permission: onPolicy('organization:infra_policy:read'),
-      handler: async (ctx: Ctx) => presentInfraPolicy(await policy.require(ctx)),
+      handler: async (ctx) => presentInfraPolicy(await policy.require(ctx)),
     },
     updateInfraPolicy: {
       permission: onPolicy('organization:infra_policy:update'),
-      audit: (_ctx, result: any) => ({ action: 'organization:infra_policy:update', target: target(result.canonical) }),
-      prepare: (ctx: Ctx<InfraPolicyInput>) =>
-        checkInfraPolicyInput(evaluator, ctx.params.infra_policy_canonical, ctx.body),
-      handler: async (ctx: Ctx<InfraPolicyInput>) =>
+      audit: { target: (_ctx, updated) => target(updated.canonical) },
+      prepare: (ctx) => checkInfraPolicyInput(evaluator, ctx.params.infra_policy_canonical, ctx.body),
+      handler: async (ctx) =>
         updateInfraPolicy(ctx.db, ctx.access!, await policy.require(ctx), ctx.body, ctx.prepared as string),
     },
     deleteInfraPolicy: {
       permission: onPolicy('organization:infra_policy:delete'),
-      audit: (ctx) => ({
-        action: 'organization:infra_policy:delete',
-        target: target(ctx.params.infra_policy_canonical),
-      }),
-      handler: async (ctx: Ctx) => {
+      audit: { target: (ctx) => target(ctx.params.infra_policy_canonical) },
+      handler: async (ctx) => {
         await deleteInfraPolicy(ctx.db, await policy.require(ctx));
       },
     },
@@ -83,7 +69,7 @@ export function infraPoliciesModule(deps: ModuleDeps): Module {
       permission: { action: 'organization:infra_policy:validate' },
       // Computes a report and changes nothing.
       noAudit: true,
-      handler: (ctx: Ctx<RequestBody<'validateProjectInfraPolicies'>>) =>
+      handler: (ctx) =>
         validatePlan(
           ctx.db,
           evaluator,
@@ -92,7 +78,7 @@ export function infraPoliciesModule(deps: ModuleDeps): Module {
           ctx.body.tfplan,
         ),
     },
-  };
+  });
   return {
     name: 'infra-policies',
     operations,

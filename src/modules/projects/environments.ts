@@ -1,3 +1,4 @@
+import type { components } from '../../generated/contract.js';
 import type { Access } from '../../platform/authz/access.js';
 import { canonicalFromName } from '../../platform/canonical.js';
 import { nowSeconds } from '../../platform/db/columns.js';
@@ -16,11 +17,8 @@ const DEFAULT_COLOR = 'default';
 export const environmentNotFound = (project: string, canonical: string) =>
   notFound(`environment '${canonical}' of project '${project}'`);
 
-export interface EnvironmentInput {
-  name: string;
-  canonical?: string;
-  color?: string;
-}
+/** A new environment; an update's body is the same without the canonical. */
+export type EnvironmentInput = components['schemas']['NewEnvironment'];
 
 export async function listProjectEnvironments(
   db: DbHandle,

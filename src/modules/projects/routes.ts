@@ -1,9 +1,4 @@
-import {
-  type HandlerContext,
-  type OperationSpec,
-  oncePerRequest,
-  type RequestBody,
-} from '../../platform/http/operation.js';
+import { defineOperations, type HandlerContext, oncePerRequest } from '../../platform/http/operation.js';
 import { Page } from '../../platform/http/paging.js';
 import { ownedPathEntity } from '../../platform/http/path-entity.js';
 import type { Module } from '../../platform/module.js';
@@ -12,7 +7,6 @@ import { CLOUD_PROVIDERS } from './cloud-providers.js';
 import {
   createEnvironment,
   deleteEnvironment,
-  type EnvironmentInput,
   environmentNotFound,
   listOrganizationEnvironments,
   listProjectEnvironments,
@@ -26,16 +20,11 @@ import {
   deleteProject,
   listProjects,
   PROJECT_SORTABLE,
-  type ProjectFilters,
-  type ProjectInput,
   projectNotFound,
   readProject,
   removeFavorite,
   updateProject,
 } from './service.js';
-
-type Params = { organization_canonical: string; project_canonical: string; environment_canonical: string };
-type Ctx<B = unknown, Q = Record<string, unknown>> = HandlerContext<Params, Q, B>;
 
 const project = ownedPathEntity({ param: 'project_canonical', find: findProject, notFound: projectNotFound });
 const requireProject = project.require;
@@ -60,121 +49,93 @@ const environmentTarget = (ctx: HandlerContext, canonical: string) =>
  * environment list and the static cloud provider list.
  */
 export function projectsModule(_deps: ModuleDeps): Module {
-  const operations: Record<string, OperationSpec<any>> = {
+  const operations = defineOperations({
     getProjects: {
       // Any standing: the list holds the projects the caller may read.
       permission: { action: null },
       sortable: PROJECT_SORTABLE,
-      handler: (ctx: Ctx<unknown, ProjectFilters>) =>
-        listProjects(ctx.db, ctx.access!, ctx.query, ctx.paging, ctx.orderBy),
+      handler: (ctx) => listProjects(ctx.db, ctx.access!, ctx.query, ctx.paging, ctx.orderBy),
     },
     createProject: {
       permission: { action: 'organization:project:create' },
-      audit: (_ctx, result: any) => ({
-        action: 'organization:project:create',
-        target: projectTarget(result.canonical),
-      }),
-      handler: (ctx: Ctx<RequestBody<'createProject'>>) => createProject(ctx.db, ctx.access!, ctx.body as ProjectInput),
+      audit: { target: (_ctx, created) => projectTarget(created.canonical) },
+      handler: (ctx) => createProject(ctx.db, ctx.access!, ctx.body),
     },
     getProject: {
       permission: onProject('organization:project:read'),
-      handler: async (ctx: Ctx) => readProject(ctx.db, ctx.access!, await requireProject(ctx)),
+      handler: async (ctx) => readProject(ctx.db, ctx.access!, await requireProject(ctx)),
     },
     updateProject: {
       permission: onProject('organization:project:update'),
-      audit: (ctx) => ({ action: 'organization:project:update', target: projectTarget(ctx.params.project_canonical) }),
-      handler: async (ctx: Ctx<RequestBody<'updateProject'>>) =>
-        updateProject(ctx.db, ctx.access!, await requireProject(ctx), ctx.body as ProjectInput),
+      audit: { target: (ctx) => projectTarget(ctx.params.project_canonical) },
+      handler: async (ctx) => updateProject(ctx.db, ctx.access!, await requireProject(ctx), ctx.body),
     },
     deleteProject: {
       permission: onProject('organization:project:delete'),
-      audit: (ctx, deleted) => {
-        const environments = deleted as string[];
-        const withEnvironments = environments.length > 0 ? ` with environments ${environments.join(', ')}` : '';
-        return {
-          action: 'organization:project:delete',
-          target: `${projectTarget(ctx.params.project_canonical)}${withEnvironments}`,
-        };
+      audit: {
+        target: (ctx, deleted) => {
+          const environments = deleted as string[];
+          const withEnvironments = environments.length > 0 ? ` with environments ${environments.join(', ')}` : '';
+          return `${projectTarget(ctx.params.project_canonical)}${withEnvironments}`;
+        },
       },
       // The handler's result names the cascaded environments for the audit event; the answer is a 204.
-      handler: async (ctx: Ctx) => deleteProject(ctx.db, ctx.access!, await requireProject(ctx)),
+      handler: async (ctx) => deleteProject(ctx.db, ctx.access!, await requireProject(ctx)),
     },
     createProjectFavorite: {
       permission: onProject('organization:project:favorite'),
-      audit: (ctx) => ({
-        action: 'organization:project:favorite',
-        target: projectTarget(ctx.params.project_canonical),
-      }),
-      handler: async (ctx: Ctx) => {
+      audit: { target: (ctx) => projectTarget(ctx.params.project_canonical) },
+      handler: async (ctx) => {
         await addFavorite(ctx.db, ctx.access!, await requireProject(ctx));
       },
     },
     deleteProjectFavorite: {
       permission: onProject('organization:project:favorite'),
-      audit: (ctx) => ({
-        action: 'organization:project:favorite',
-        target: `${projectTarget(ctx.params.project_canonical)} removed`,
-      }),
-      handler: async (ctx: Ctx) => {
+      audit: { target: (ctx) => `${projectTarget(ctx.params.project_canonical)} removed` },
+      handler: async (ctx) => {
         await removeFavorite(ctx.db, ctx.access!, await requireProject(ctx));
       },
     },
     getProjectEnvironments: {
       permission: onProject('organization:project:environment:list'),
-      handler: async (ctx: Ctx) => listProjectEnvironments(ctx.db, ctx.access!, await requireProject(ctx), ctx.paging),
+      handler: async (ctx) => listProjectEnvironments(ctx.db, ctx.access!, await requireProject(ctx), ctx.paging),
     },
     createEnvironment: {
       permission: onProject('organization:project:environment:create'),
-      audit: (ctx, result: any) => ({
-        action: 'organization:project:environment:create',
-        target: environmentTarget(ctx, result.canonical),
-      }),
-      handler: async (ctx: Ctx<RequestBody<'createEnvironment'>>) =>
-        createEnvironment(ctx.db, ctx.access!, await requireProject(ctx), ctx.body as EnvironmentInput),
+      audit: { target: (ctx, created) => environmentTarget(ctx, created.canonical) },
+      handler: async (ctx) => createEnvironment(ctx.db, ctx.access!, await requireProject(ctx), ctx.body),
     },
     getEnvironment: {
       permission: onEnvironment('organization:project:environment:read'),
-      handler: async (ctx: Ctx) => presentEnvironment(await environmentOf(ctx)),
+      handler: async (ctx) => presentEnvironment(await environmentOf(ctx)),
     },
     updateEnvironment: {
       permission: onEnvironment('organization:project:environment:update'),
-      audit: (ctx) => ({
-        action: 'organization:project:environment:update',
-        target: environmentTarget(ctx, ctx.params.environment_canonical),
-      }),
-      handler: async (ctx: Ctx<RequestBody<'updateEnvironment'>>) =>
-        updateEnvironment(
-          ctx.db,
-          ctx.access!,
-          await requireProject(ctx),
-          await environmentOf(ctx),
-          ctx.body as EnvironmentInput,
-        ),
+      audit: { target: (ctx) => environmentTarget(ctx, ctx.params.environment_canonical) },
+      handler: async (ctx) =>
+        updateEnvironment(ctx.db, ctx.access!, await requireProject(ctx), await environmentOf(ctx), ctx.body),
     },
     deleteEnvironment: {
       permission: onEnvironment('organization:project:environment:delete'),
-      audit: (ctx) => ({
-        action: 'organization:project:environment:delete',
-        target: environmentTarget(ctx, ctx.params.environment_canonical),
-      }),
-      handler: async (ctx: Ctx) => {
+      audit: { target: (ctx) => environmentTarget(ctx, ctx.params.environment_canonical) },
+      handler: async (ctx) => {
         await deleteEnvironment(ctx.db, ctx.access!, await requireProject(ctx), await environmentOf(ctx));
       },
     },
     getOrganizationEnvironments: {
       // Any standing: the list holds the environments of the projects the caller may read.
       permission: { action: null },
-      handler: (ctx: Ctx) => listOrganizationEnvironments(ctx.db, ctx.access!, ctx.paging),
+      handler: (ctx) => listOrganizationEnvironments(ctx.db, ctx.access!, ctx.paging),
     },
     getCloudProviders: {
       // Static data, the same for everyone with standing in the organization.
       permission: { action: null },
-      handler: (ctx: Ctx) => {
+      handler: (ctx) => {
         const { offset, size } = ctx.paging;
         return new Page(CLOUD_PROVIDERS.slice(offset, offset + size), CLOUD_PROVIDERS.length, ctx.paging);
       },
     },
-  };
+  });
   return {
     name: 'projects',
     operations,

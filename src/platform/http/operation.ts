@@ -281,7 +281,8 @@ export interface AuditOfPermission<Ctx, R> {
 }
 
 /** One entry of a typed operation table; the same fields as `OperationSpec`, typed by operationId. */
-export type TypedOperationSpec<K extends OperationId> = Omit<OperationSpec, 'handler' | 'audit'> & {
+export type TypedOperationSpec<K extends OperationId> = Omit<OperationSpec, 'prepare' | 'handler' | 'audit'> & {
+  prepare?: (ctx: ContextOf<K>) => Promise<unknown>;
   handler: (ctx: ContextOf<K>) => Promise<OperationResult<K> | undefined> | OperationResult<K> | undefined;
   audit?:
     | ((ctx: ContextOf<K>, result: OperationResult<K>) => AuditRecord | undefined)
