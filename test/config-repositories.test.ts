@@ -231,6 +231,13 @@ for (const engine of testEngines()) {
         token,
       });
       assert.equal(credential.status, 409, credential.text);
+      // The refusal and `in_use` name the repositories, through the credential users' registry.
+      assert.match(credential.body.errors[0].message, /config repositor/);
+      const inUse = await server.request('GET', `/organizations/${org.canonical}/credentials/git-basic`, { token });
+      assert.ok(
+        inUse.body.data.in_use.config_repositories.some((r: { canonical: string }) => r.canonical === 'second'),
+        inUse.text,
+      );
       assert.equal(
         (await server.request('DELETE', `/organizations/${org.canonical}/projects/shop`, { token })).status,
         204,

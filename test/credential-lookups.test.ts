@@ -17,18 +17,18 @@ import { startServer, type TestServer, testEngines } from './helpers/server.js';
 
 const SSH_KEY = opensshKey();
 
-/** A kind of user the credentials module does not know: config repositories, as a module would declare them. */
+/** A kind of user the credentials module does not know, declared as a module would (a test-only kind). */
 const pinnedIds = new Set<number>();
 registerCredentialUsers([
   {
-    kind: 'config repository',
+    kind: 'stand-in repository',
     group: 'config_repositories',
     find: async (_db, ids) =>
       ids
         .filter((id) => pinnedIds.has(id))
         .map((id) => ({
           credentialId: id,
-          label: `config repository 'infra-config'`,
+          label: `stand-in repository 'infra-config'`,
           entry: { canonical: 'infra-config', name: 'Infra config' },
         })),
   },
@@ -142,8 +142,8 @@ for (const engine of testEngines()) {
 
       const refused = await server.request('DELETE', path, { token });
       assert.equal(refused.status, 409, refused.text);
-      assert.match(refused.body.errors[0].message, /in use by 1 config repository;/);
-      assert.deepEqual(refused.body.errors[0].details, [`config repository 'infra-config'`]);
+      assert.match(refused.body.errors[0].message, /in use by 1 stand-in repository;/);
+      assert.deepEqual(refused.body.errors[0].details, [`stand-in repository 'infra-config'`]);
       assert.equal((await server.request('GET', path, { token })).status, 200);
 
       assert.equal((await server.request('DELETE', `${path}?force=true`, { token })).status, 204);

@@ -168,6 +168,20 @@ for (const engine of testEngines()) {
     });
     after(() => server.close());
 
+    it('plans above the default 1 MiB are accepted up to the operation limit (32 MiB), then 413 naming it', async () => {
+      // The same plan, padded with an output value: about 3 MB of text.
+      const padded = JSON.parse(SMALL_PLAN);
+      padded.planned_values = { ...padded.planned_values, outputs: { padding: { value: 'x'.repeat(3_000_000) } } };
+      const large = await validate(JSON.stringify(padded));
+      assert.equal(large.status, 200, large.text.slice(0, 300));
+      const tooLarge = await server.request('POST', validatePath(), {
+        token,
+        body: { tfplan: 'x'.repeat(33 * 1024 * 1024) },
+      });
+      assert.equal(tooLarge.status, 413, tooLarge.text.slice(0, 300));
+      assert.match(tooLarge.body.errors[0].message, /33554432 bytes|32 MiB/);
+    });
+
     it('a plan for a project or environment that does not exist is a 404', async () => {
       const project = await server.request('POST', validatePath('no-such-project'), {
         token,

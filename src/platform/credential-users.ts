@@ -63,3 +63,32 @@ export function inUseOf(uses: readonly FoundUse[]): CredentialInUse {
   for (const use of uses) lists[use.group].push(use.entry);
   return lists as CredentialInUse;
 }
+
+/**
+ * A kind of user whose `in_use` entries are the `{canonical, name}` of rows of one table holding a
+ * `credential_id` (config repositories, catalog repositories): declared as data by the owning module.
+ */
+export function namedRowsCredentialUser(
+  kind: string,
+  group: 'config_repositories' | 'service_catalog_sources',
+  table: 'config_repositories' | 'catalog_sources',
+): CredentialUser {
+  return {
+    kind,
+    group,
+    async find(db, credentialIds) {
+      // One query shape for both tables: they share the columns read here.
+      const rows = await db
+        .selectFrom(table as 'catalog_sources')
+        .select(['credential_id', 'canonical', 'name'])
+        .where('credential_id', 'in', [...credentialIds])
+        .orderBy('canonical')
+        .execute();
+      return rows.map((row) => ({
+        credentialId: row.credential_id as number,
+        label: `${kind} '${row.canonical}'`,
+        entry: { canonical: row.canonical, name: row.name },
+      }));
+    },
+  };
+}

@@ -1,4 +1,5 @@
 import { canonicalFromName } from '../../platform/canonical.js';
+import { namedRowsCredentialUser } from '../../platform/credential-users.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { writeAudit } from '../../platform/events/audit.js';
 import { defineOperations, type HandlerContext } from '../../platform/http/operation.js';
@@ -183,6 +184,8 @@ export function catalogModule(deps: ModuleDeps): Module {
     },
     updateServiceCatalogTerraformImage: {
       permission: onStack('organization:service_catalog:update'),
+      // A 2 MB image is 2.7 MB in base64: above the 1 MiB default.
+      bodyLimit: 3 * 1024 * 1024,
       audit: { target: (ctx) => `${stackTarget(ctx)}:diagram-image` },
       handler: async (ctx) => {
         const stack = await requireStack(ctx.db, ctx.access!, ctx.params.service_catalog_ref, true);
@@ -200,6 +203,7 @@ export function catalogModule(deps: ModuleDeps): Module {
     name: 'catalog',
     operations,
     ownedKinds: [{ kind: 'service_catalog_source', table: 'catalog_sources' }],
+    credentialUsers: [namedRowsCredentialUser('catalog repository', 'service_catalog_sources', 'catalog_sources')],
     jobs: [handleJob(reindexCatalogs, async (_payload, ctx) => void (await reindexAll(catalog, ctx)))],
     schedules: [{ kind: reindexCatalogs, every: REINDEX_EVERY }],
   };

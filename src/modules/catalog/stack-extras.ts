@@ -79,7 +79,6 @@ export async function readDiagramImage(db: DbHandle, stack: StackRow): Promise<{
 
 /** A base64 PNG of at most 2 MB (checked by its magic bytes), kept in the database. */
 export async function writeDiagramImage(db: DbHandle, stack: StackRow, image: string): Promise<void> {
-  // TODO(body-limit): the operation needs a body limit above the 1 MiB default for 2 MB images.
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(image)) throw unprocessable('image: must be base64');
   const bytes = Buffer.from(image, 'base64');
   if (bytes.length > MAX_IMAGE_BYTES) throw unprocessable(`image: ${bytes.length} bytes, over the 2 MB limit`);

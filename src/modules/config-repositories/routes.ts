@@ -1,3 +1,4 @@
+import { namedRowsCredentialUser } from '../../platform/credential-users.js';
 import { defineOperations, type HandlerContext } from '../../platform/http/operation.js';
 import { ownedPathEntity } from '../../platform/http/path-entity.js';
 import type { Module } from '../../platform/module.js';
@@ -65,9 +66,9 @@ export function configRepositoriesModule(deps: ModuleDeps): Module {
       },
     },
     createConfigRepositoryConfig: {
-      // TODO(body-limit): SCConfig bodies carry whole configuration trees in base64 and exceed the 1 MiB
-      // default; declare this operation's own limit once per-operation body limits exist.
       permission: onRepository('organization:config_repository:update'),
+      // Whole configuration trees in base64 exceed the 1 MiB default (docs/config-repositories.md).
+      bodyLimit: 16 * 1024 * 1024,
       prepare: async (ctx) =>
         pushConfigFiles(ctx.db, gitDeps, ctx.access!, await repository.require(ctx), ctx.body.configs),
       audit: {
@@ -83,5 +84,6 @@ export function configRepositoriesModule(deps: ModuleDeps): Module {
     name: 'config-repositories',
     operations,
     ownedKinds: [{ kind: 'config_repository', table: 'config_repositories' }],
+    credentialUsers: [namedRowsCredentialUser('config repository', 'config_repositories', 'config_repositories')],
   };
 }

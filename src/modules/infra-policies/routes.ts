@@ -30,6 +30,9 @@ const target = (canonical: string) => `infra_policy:${canonical}`;
  * compiled before they are saved and plans are evaluated on compute workers, within the configured
  * step and time budgets (docs/infra-policies.md).
  */
+/** The largest request body of a plan validation (docs/infra-policies.md). */
+export const PLAN_BODY_LIMIT = 32 * 1024 * 1024;
+
 export function infraPoliciesModule(deps: ModuleDeps): Module {
   const evaluator = createPolicyEvaluator(deps.config.infraPolicies);
   const operations = defineOperations({
@@ -64,9 +67,10 @@ export function infraPoliciesModule(deps: ModuleDeps): Module {
         await deleteInfraPolicy(ctx.db, await policy.require(ctx));
       },
     },
-    // TODO(body-limit): 32 MiB (plans of tens of MB; the default body limit is 1 MiB).
     validateProjectInfraPolicies: {
       permission: { action: 'organization:infra_policy:validate' },
+      // Plans of large infrastructures run to tens of MB; the default limit is 1 MiB.
+      bodyLimit: PLAN_BODY_LIMIT,
       // Computes a report and changes nothing.
       noAudit: true,
       handler: (ctx) =>
