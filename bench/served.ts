@@ -118,6 +118,8 @@ async function main() {
       GANTRY_PORT: '0',
       GANTRY_ADMIN_PASSWORD: PASSWORD,
       GANTRY_ADMIN_EMAIL: 'admin@bench.local',
+      // The POST target creates tens of thousands of teams: above the default per-organization limit.
+      GANTRY_LIMIT_TEAMS_PER_ORG: '10000000',
     });
     const gantry = await startProcess(
       [join(root, 'bin', 'gantry.js'), 'serve'],
