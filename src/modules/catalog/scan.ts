@@ -14,7 +14,7 @@ import {
 } from '../../engines/stacks/index.js';
 import type { StackContext } from '../../engines/stacktpl/index.js';
 import type { Git, GitRemote } from '../../platform/git/index.js';
-import { cachedStackForms } from '../forms/stack-forms.js';
+import { cachedStackForms } from './stack-forms.js';
 
 /** Bumped when indexing reads files differently: sources indexed by an older version are read again. */
 export const INDEX_VERSION = 2;

@@ -4,8 +4,8 @@ import type { components } from '../../generated/contract.js';
 import type { Access } from '../../platform/authz/access.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { notFound, unprocessable } from '../../platform/errors.js';
-import { cachedStackForms, useCaseForm } from '../forms/stack-forms.js';
 import { type StackRow, stackContent } from './repo.js';
+import { cachedStackForms, useCaseForm } from './stack-forms.js';
 
 type ConfigsView = components['schemas']['ServiceCatalogConfigs'];
 type ConfigView = components['schemas']['ServiceCatalogConfig'];

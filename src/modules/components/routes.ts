@@ -1,9 +1,4 @@
-import {
-  type HandlerContext,
-  type OperationSpec,
-  oncePerRequest,
-  type RequestBody,
-} from '../../platform/http/operation.js';
+import { defineOperations, type HandlerContext, oncePerRequest } from '../../platform/http/operation.js';
 import { ownedPathEntity } from '../../platform/http/path-entity.js';
 import type { Module } from '../../platform/module.js';
 import { registerStackUsage } from '../catalog/usage.js';
@@ -19,27 +14,16 @@ import {
   createComponent,
   deleteComponent,
   listComponents,
-  type MigrateInput,
   type MigratePlan,
   migrateComponent,
-  type NewComponentInput,
   type Prepared,
   prepareCreate,
   prepareMigrate,
   prepareUpdate,
   present,
   type Scope,
-  type UpdateComponentInput,
   updateComponent,
 } from './service.js';
-
-type Params = {
-  organization_canonical: string;
-  project_canonical: string;
-  environment_canonical: string;
-  component_canonical: string;
-};
-type Ctx<B = unknown> = HandlerContext<Params, Record<string, unknown>, B>;
 
 const project = ownedPathEntity({ param: 'project_canonical', find: findProject, notFound: projectNotFound });
 /** Components have no owner of their own: the project's owner decides, as for environments. */
@@ -83,79 +67,64 @@ export function componentsModule(deps: ModuleDeps): Module {
   const git = configRepositoryGit(deps);
   registerStackUsage(componentsUsingStacks);
 
-  const operations: Record<string, OperationSpec<any>> = {
+  const operations = defineOperations({
     getComponents: {
       permission: onEnvironment('organization:project:environment:component:list'),
-      handler: async (ctx: Ctx) => listComponents(ctx.db, ctx.access!, await scopeOf(ctx), ctx.paging),
+      handler: async (ctx) => listComponents(ctx.db, ctx.access!, await scopeOf(ctx), ctx.paging),
     },
     getOrganizationComponents: {
       // Any standing: the list holds the components of the projects the caller may read.
       permission: { action: null },
-      handler: (ctx: Ctx) => listComponents(ctx.db, ctx.access!, undefined, ctx.paging),
+      handler: (ctx) => listComponents(ctx.db, ctx.access!, undefined, ctx.paging),
     },
     createComponent: {
       permission: onEnvironment('organization:project:environment:component:create'),
       tx: true,
-      prepare: async (ctx: Ctx<RequestBody<'createComponent'>>) =>
-        prepareCreate(ctx.db, git, ctx.access!, await scopeOf(ctx), ctx.body as NewComponentInput),
-      audit: (ctx, result: any) => ({
+      prepare: async (ctx) => prepareCreate(ctx.db, git, ctx.access!, await scopeOf(ctx), ctx.body),
+      audit: (ctx, result) => ({
         action: 'organization:project:environment:component:create',
         target: withCommit(targetOf(ctx, result.canonical), (ctx.prepared as Prepared).commit),
       }),
-      handler: async (ctx: Ctx<RequestBody<'createComponent'>>) =>
-        createComponent(
-          ctx.db,
-          ctx.access!,
-          await scopeOf(ctx),
-          ctx.body as NewComponentInput,
-          ctx.prepared as Prepared,
-        ),
+      handler: async (ctx) =>
+        createComponent(ctx.db, ctx.access!, await scopeOf(ctx), ctx.body, ctx.prepared as Prepared),
     },
     getComponent: {
       permission: onComponent('organization:project:environment:component:read'),
-      handler: async (ctx: Ctx) => (await present(ctx.db, [await componentOf(ctx)]))[0],
+      handler: async (ctx) => (await present(ctx.db, [await componentOf(ctx)]))[0],
     },
     getComponentConfig: {
       permission: onComponent('organization:project:environment:component:read'),
-      handler: async (ctx: Ctx) => componentConfig(await componentOf(ctx)),
+      handler: async (ctx) => componentConfig(await componentOf(ctx)),
     },
     updateComponent: {
       permission: onComponent('organization:project:environment:component:update'),
       tx: true,
-      prepare: async (ctx: Ctx<RequestBody<'updateComponent'>>) =>
-        prepareUpdate(
-          ctx.db,
-          git,
-          ctx.access!,
-          await scopeOf(ctx),
-          await componentOf(ctx),
-          ctx.body as UpdateComponentInput,
-        ),
+      prepare: async (ctx) =>
+        prepareUpdate(ctx.db, git, ctx.access!, await scopeOf(ctx), await componentOf(ctx), ctx.body),
       audit: (ctx) => ({
         action: 'organization:project:environment:component:update',
         target: withCommit(targetOf(ctx), (ctx.prepared as Prepared).commit),
       }),
-      handler: async (ctx: Ctx<RequestBody<'updateComponent'>>) =>
-        updateComponent(ctx.db, ctx.access!, await componentOf(ctx), ctx.body as UpdateComponentInput),
+      handler: async (ctx) => updateComponent(ctx.db, ctx.access!, await componentOf(ctx), ctx.body),
     },
     deleteComponent: {
       permission: onComponent('organization:project:environment:component:delete'),
       audit: (ctx) => ({ action: 'organization:project:environment:component:delete', target: targetOf(ctx) }),
-      handler: async (ctx: Ctx) => {
+      handler: async (ctx) => {
         await deleteComponent(ctx.db, await componentOf(ctx));
       },
     },
     migrateComponent: {
       permission: onComponent('organization:project:environment:component:migrate'),
       tx: true,
-      prepare: async (ctx: Ctx<RequestBody<'migrateComponent'>>) =>
+      prepare: async (ctx) =>
         prepareMigrate(
           ctx.db,
           git,
           ctx.access!,
           await scopeOf(ctx),
           await componentOf(ctx),
-          ctx.body as MigrateInput,
+          ctx.body,
           async (projectCanonical, environmentCanonical) => {
             const orgId = ctx.access!.organization.id;
             const p = await findProject(ctx.db, orgId, projectCanonical);
@@ -175,9 +144,9 @@ export function componentsModule(deps: ModuleDeps): Module {
           target: withCommit(`${targetOf(ctx)} to ${to}`, plan.commit),
         };
       },
-      handler: async (ctx: Ctx<RequestBody<'migrateComponent'>>) =>
+      handler: async (ctx) =>
         migrateComponent(ctx.db, ctx.access!, await componentOf(ctx), ctx.prepared as MigratePlan),
     },
-  };
+  });
   return { name: 'components', operations };
 }

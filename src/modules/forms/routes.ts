@@ -1,15 +1,11 @@
-import type { HandlerContext, OperationSpec, RequestBody } from '../../platform/http/operation.js';
+import type { components } from '../../generated/contract.js';
+import { defineOperations } from '../../platform/http/operation.js';
 import type { Module } from '../../platform/module.js';
 import type { ModuleDeps } from '../deps.js';
 import { interpolateFormsConfig } from './interpolate-config.js';
 import { fetchValuesRef, validateFormsFile } from './service.js';
 
-type Ctx<B> = HandlerContext<{ organization_canonical: string }, unknown, B>;
-type EnvCtx<B> = HandlerContext<
-  { organization_canonical: string; project_canonical: string; environment_canonical: string },
-  unknown,
-  B
->;
+type FormsValidationResult = components['schemas']['FormsValidationResult'];
 
 /**
  * StackForms operations: checking a forms file and fetching the values a form points to (the right
@@ -17,16 +13,18 @@ type EnvCtx<B> = HandlerContext<
  * read that environment). None stores anything, so none is audited.
  */
 export function formsModule(deps: ModuleDeps): Module {
-  const operations: Record<string, OperationSpec<any>> = {
+  const operations = defineOperations({
     validateFormsFile: {
       permission: { action: 'organization:service_catalog:read' },
       noAudit: true,
-      handler: (ctx: Ctx<RequestBody<'validateFormsFile'>>) => validateFormsFile(ctx.body.form_file),
+      // The engine's variable types include `raw`, which the contract's enum lacks (an erratum adds it
+      // to the served contract; the generated types keep the original enum).
+      handler: (ctx) => validateFormsFile(ctx.body.form_file) as FormsValidationResult,
     },
     valuesRefForms: {
       permission: { action: 'organization:service_catalog:read' },
       noAudit: true,
-      handler: (ctx: Ctx<RequestBody<'valuesRefForms'>>) => fetchValuesRef(ctx.body.url, deps.config.outbound),
+      handler: (ctx) => fetchValuesRef(ctx.body.url, deps.config.outbound),
     },
     interpolateFormsConfig: {
       permission: {
@@ -34,7 +32,7 @@ export function formsModule(deps: ModuleDeps): Module {
         entities: (ctx) => [String(ctx.params.project_canonical), String(ctx.params.environment_canonical)],
       },
       noAudit: true,
-      handler: (ctx: EnvCtx<RequestBody<'interpolateFormsConfig'>>) =>
+      handler: (ctx) =>
         interpolateFormsConfig(
           ctx.db,
           ctx.access!,
@@ -43,6 +41,6 @@ export function formsModule(deps: ModuleDeps): Module {
           ctx.body,
         ),
     },
-  };
+  });
   return { name: 'forms', operations };
 }

@@ -8,6 +8,9 @@ import type { JsonSchema } from './contract.js';
  */
 const ENUM_ADDITIONS: Array<{ at: (document: JsonSchema) => JsonSchema | undefined; values: string[] }> = [
   { at: (d) => schemas(d).UpdateCredential?.properties?.type, values: ['swift'] },
+  // Public stacks declare form variables of type `raw` (a value written as is into HCL or YAML); the
+  // contract's enum omits it, though forms read back from the server carry it (docs/stackforms.md).
+  { at: (d) => schemas(d).FormEntity?.properties?.type, values: ['raw'] },
   {
     at: (d) => queryParameter(d, '/organizations/{organization_canonical}/credentials', 'credential_type'),
     values: ['vmware'],
