@@ -71,6 +71,10 @@ export const unauthorized = (message = 'authentication required') => new AppErro
 export const forbidden = (message = 'you are not allowed to do this') => new AppError('Forbidden', message);
 export const notFound = (what: string) => new AppError('NotFound', `${what} not found`);
 export const conflict = (message: string, details: string[] = []) => new AppError('Conflict', message, details);
+
+/** The 409 of a canonical already used in an organization, worded alike for every kind of entity. */
+export const canonicalTaken = (kind: string, canonical: string, organization: { canonical: string }) =>
+  conflict(`canonical: ${kind} '${canonical}' already exists in organization '${organization.canonical}'`);
 export const tooManyRequests = (retryAfterSeconds: number) =>
   new AppError('TooManyRequests', 'too many requests, retry later', [], {
     'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))),

@@ -5,7 +5,7 @@ import { canonicalFromName } from '../../platform/canonical.js';
 import type { Vault } from '../../platform/crypto/sealing.js';
 import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
-import { conflict, forbidden, notFound, unprocessable } from '../../platform/errors.js';
+import { canonicalTaken, forbidden, notFound, unprocessable } from '../../platform/errors.js';
 import type { Git } from '../../platform/git/index.js';
 import { type GitUrlPolicy, gitUrlProblem } from '../../platform/net/git-url.js';
 import { ownerAfterUpdate, ownerInBody } from '../../platform/ownership/input.js';
@@ -107,11 +107,7 @@ async function demandFreeCanonical(db: DbHandle, access: Access, canonical: stri
     .where('organization_id', '=', access.organization.id)
     .where('canonical', '=', canonical)
     .executeTakeFirst();
-  if (taken) {
-    throw conflict(
-      `canonical: catalog repository '${canonical}' already exists in organization '${access.organization.canonical}'`,
-    );
-  }
+  if (taken) throw canonicalTaken('catalog repository', canonical, access.organization);
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Vault } from '../../platform/crypto/sealing.js';
 import { flag, nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { NOTHING } from '../../platform/db/listing.js';
-import { conflict, notFound, unprocessable } from '../../platform/errors.js';
+import { canonicalTaken, conflict, notFound, unprocessable } from '../../platform/errors.js';
 import type { Git } from '../../platform/git/index.js';
 import type { Paging } from '../../platform/http/paging.js';
 import type { GitUrlPolicy } from '../../platform/net/git-url.js';
@@ -92,9 +92,7 @@ export async function checkRemote(
 
 async function demandFreeCanonical(db: DbHandle, access: Access, canonical: string): Promise<void> {
   if (await findConfigRepository(db, access.organization.id, canonical)) {
-    throw conflict(
-      `canonical: config repository '${canonical}' already exists in organization '${access.organization.canonical}'`,
-    );
+    throw canonicalTaken('config repository', canonical, access.organization);
   }
 }
 

@@ -6,7 +6,7 @@ import type { Vault } from '../../platform/crypto/sealing.js';
 import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { NOTHING } from '../../platform/db/listing.js';
-import { conflict, notFound, unprocessable } from '../../platform/errors.js';
+import { canonicalTaken, conflict, notFound, unprocessable } from '../../platform/errors.js';
 import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
 import { demandWithinLimit, orgScope } from '../../platform/limits.js';
 import { ownerAfterUpdate, ownerInBody } from '../../platform/ownership/input.js';
@@ -60,7 +60,7 @@ function pathFor(path: string): string {
 async function demandFree(db: DbHandle, access: Access, canonical: string, path: string, exceptId?: number) {
   const taken = await takenIdentifiers(db, access.organization.id, canonical, path, exceptId);
   const org = access.organization.canonical;
-  if (taken.canonical) throw conflict(`canonical: credential '${canonical}' already exists in organization '${org}'`);
+  if (taken.canonical) throw canonicalTaken('credential', canonical, access.organization);
   if (taken.path) throw conflict(`path: another credential of organization '${org}' already uses path '${path}'`);
 }
 

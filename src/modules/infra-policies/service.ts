@@ -4,7 +4,7 @@ import { canonicalFromName } from '../../platform/canonical.js';
 import { flag, nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { applyOrder, containsText, NOTHING } from '../../platform/db/listing.js';
-import { conflict, notFound, unprocessable } from '../../platform/errors.js';
+import { canonicalTaken, notFound, unprocessable } from '../../platform/errors.js';
 import { type OrderBy, sortableFields } from '../../platform/http/ordering.js';
 import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
 import { ownerAfterUpdate, ownerInBody } from '../../platform/ownership/input.js';
@@ -73,9 +73,7 @@ export async function checkInfraPolicyInput(
 
 async function demandFreeCanonical(db: DbHandle, access: Access, canonical: string): Promise<void> {
   if (await infraPolicyCanonicalTaken(db, access.organization.id, canonical)) {
-    throw conflict(
-      `canonical: infra policy '${canonical}' already exists in organization '${access.organization.canonical}'`,
-    );
+    throw canonicalTaken('infra policy', canonical, access.organization);
   }
 }
 

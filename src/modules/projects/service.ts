@@ -4,7 +4,7 @@ import { canonicalFromName } from '../../platform/canonical.js';
 import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { applyOrder, containsText, NOTHING } from '../../platform/db/listing.js';
-import { conflict, notFound, unprocessable } from '../../platform/errors.js';
+import { canonicalTaken, conflict, notFound, unprocessable } from '../../platform/errors.js';
 import { type OrderBy, sortableFields } from '../../platform/http/ordering.js';
 import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
 import { ownerAfterUpdate, ownerInBody } from '../../platform/ownership/input.js';
@@ -175,11 +175,7 @@ export async function createProject(db: DbHandle, access: Access, input: Project
   const team = input.team_canonical !== undefined ? await teamId(db, access, input.team_canonical) : null;
   // Omitted owner: the creator (for an API key, the key's owner, which may be nobody).
   const ownerId = input.owner !== undefined ? await ownerInBody(db, access, input.owner) : access.actor.userId;
-  if (await findProject(db, orgId, canonical)) {
-    throw conflict(
-      `canonical: project '${canonical}' already exists in organization '${access.organization.canonical}'`,
-    );
-  }
+  if (await findProject(db, orgId, canonical)) throw canonicalTaken('project', canonical, access.organization);
   const now = nowSeconds();
   await db
     .insertInto('projects')

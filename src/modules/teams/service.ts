@@ -5,7 +5,7 @@ import { canonicalFromName } from '../../platform/canonical.js';
 import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { applyOrder, containsText, NOTHING } from '../../platform/db/listing.js';
-import { conflict, notFound, unprocessable } from '../../platform/errors.js';
+import { canonicalTaken, notFound, unprocessable } from '../../platform/errors.js';
 import { type OrderBy, sortableFields } from '../../platform/http/ordering.js';
 import { fetchPage, Page, type Paging } from '../../platform/http/paging.js';
 import { demandWithinLimit, orgScope } from '../../platform/limits.js';
@@ -106,7 +106,7 @@ async function rolesInBody(db: DbHandle, access: Access, canonicals: string[]): 
 
 async function demandFreeCanonical(db: DbHandle, access: Access, canonical: string): Promise<void> {
   if (await teamCanonicalTaken(db, access.organization.id, canonical)) {
-    throw conflict(`canonical: team '${canonical}' already exists in organization '${access.organization.canonical}'`);
+    throw canonicalTaken('team', canonical, access.organization);
   }
 }
 
