@@ -281,6 +281,7 @@ export async function buildHttp(platform: Platform, modules: Module[]): Promise<
     db: database.db,
     authenticator,
     authorizer: createAuthorizer(cache),
+    accessCache: cache,
     audit: writeAudit,
     log,
     streams,

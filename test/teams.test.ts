@@ -193,6 +193,34 @@ for (const engine of testEngines()) {
       assert.ok(titles.includes('organization:team:delete'));
     });
 
+    it('a team read shows a role edited over HTTP at once (roles are cached between access writes)', async () => {
+      const rules = (actions: string[]) => actions.map((action) => ({ action, effect: 'allow', resources: [] }));
+      const roles = `/organizations/${org.canonical}/roles`;
+      const role = await server.request('POST', roles, {
+        token,
+        body: { name: 'Cached role', canonical: 'cached-role', rules: rules(['organization:team:read']) },
+      });
+      assert.equal(role.status, 200, role.text);
+      const made = await create({ name: 'Cache probe', roles_canonical: ['cached-role'] });
+      assert.equal(made.status, 200, made.text);
+      const actions = async () => {
+        const res = await server.request('GET', teams('/cache-probe'), { token });
+        assert.equal(res.status, 200, res.text);
+        return res.body.data.roles.map((r: any) => [r.name, r.rules.map((rule: any) => rule.action)]);
+      };
+      // Twice: the second read is served from the cache.
+      assert.deepEqual(await actions(), [['Cached role', ['organization:team:read']]]);
+      assert.deepEqual(await actions(), [['Cached role', ['organization:team:read']]]);
+      const edited = await server.request('PUT', `${roles}/cached-role`, {
+        token,
+        body: { name: 'Renamed role', canonical: 'cached-role', rules: rules(['organization:team:list']) },
+      });
+      assert.equal(edited.status, 200, edited.text);
+      assert.deepEqual(await actions(), [['Renamed role', ['organization:team:list']]]);
+      const listed = await server.request('GET', teams('?team_name=Cache probe'), { token });
+      assert.deepEqual(listed.body.data[0].roles[0].rules.map((r: any) => r.action), ['organization:team:list']);
+    });
+
     it('owners act on their own team; only the owner or an admin changes the owner', async () => {
       const [owner, , ownerToken] = await member('default-no-permissions');
       const [bystander, , bystanderToken] = await member('default-no-permissions');

@@ -27,33 +27,33 @@ export function presentTeamMember(row: TeamMemberRow): MemberTeamView {
   });
 }
 
-/** Teams as the wire shows them, from their rows and relations (see loadTeamRelations). */
-export function presentTeams(rows: readonly TeamRow[], relations: TeamRelations): TeamView[] {
-  // Teams of a page often share roles: each role object is presented once.
-  const presented = new Map<RoleWithRules, RoleView>();
-  const present = (role: RoleWithRules) => {
-    let view = presented.get(role);
-    if (!view) {
-      view = presentRole(role);
-      presented.set(role, view);
-    }
-    return view;
-  };
-  return rows.map((row) => presentTeam(row, relations, present));
+/**
+ * Each role object is presented once: teams of a page share them, and roles from the access cache are
+ * the same objects from one request to the next (until an access write drops them).
+ */
+const presentedRoles = new WeakMap<RoleWithRules, RoleView>();
+function presentRoleOnce(role: RoleWithRules): RoleView {
+  let view = presentedRoles.get(role);
+  if (!view) {
+    view = presentRole(role);
+    presentedRoles.set(role, view);
+  }
+  return view;
 }
 
-export function presentTeam(
-  row: TeamRow,
-  relations: TeamRelations,
-  present: (role: RoleWithRules) => RoleView = presentRole,
-): TeamView {
+/** Teams as the wire shows them, from their rows and relations (see loadTeamRelations). */
+export function presentTeams(rows: readonly TeamRow[], relations: TeamRelations): TeamView[] {
+  return rows.map((row) => presentTeam(row, relations));
+}
+
+export function presentTeam(row: TeamRow, relations: TeamRelations): TeamView {
   const members = relations.previews.get(row.id) ?? [];
   return compact({
     id: row.id,
     canonical: row.canonical,
     name: row.name,
     owner: presentOwner(row),
-    roles: (relations.roles.get(row.id) ?? []).map((role) => present(role)),
+    roles: (relations.roles.get(row.id) ?? []).map(presentRoleOnce),
     member_count: members[0]?.member_count ?? 0,
     members_preview: members.map(presentTeamMember),
     created_at: row.created_at,

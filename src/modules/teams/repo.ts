@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import { ROLE_COLUMNS, type RoleWithRules, type RuleRow } from '../../platform/authz/role-rows.js';
+import type { AuthCache } from '../../platform/authz/cache.js';
+import { loadRolesCached, ROLE_COLUMNS, type RoleWithRules, type RuleRow } from '../../platform/authz/role-rows.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { prepared } from '../../platform/db/prepared.js';
 import { OWNER_COLUMNS } from '../../platform/ownership/present.js';
@@ -54,10 +55,11 @@ export async function loadTeamRelations(
   db: DbHandle,
   organizationId: number,
   rows: readonly { id: number }[],
+  cache?: AuthCache,
 ): Promise<TeamRelations> {
   const ids = rows.map((row) => row.id);
   const [roles, previewRows] = await Promise.all([
-    teamRoles(db, ids),
+    cache ? teamRolesCached(db, ids, cache) : teamRoles(db, ids),
     memberPreviews(db, organizationId, ids, MEMBERS_PREVIEW_SIZE),
   ]);
   const previews = new Map<number, TeamMemberPreviewRow[]>();
@@ -101,6 +103,42 @@ export async function teamRoles(db: DbHandle, teamIds: number[]): Promise<Map<nu
   return byTeam;
 }
 
+/**
+ * `teamRoles` with the roles themselves from the access cache: one query for which roles the teams
+ * have, and the roles' rows and rules only for roles not read since the last access write.
+ */
+async function teamRolesCached(
+  db: DbHandle,
+  teamIds: number[],
+  cache: AuthCache,
+): Promise<Map<number, RoleWithRules[]>> {
+  const byTeam = new Map<number, RoleWithRules[]>(teamIds.map((id) => [id, []]));
+  if (teamIds.length === 0) return byTeam;
+  const links =
+    teamIds.length === 1
+      ? await roleIdsOfOneTeam.all(db, { team: teamIds[0] })
+      : await db
+          .selectFrom('team_roles')
+          .select(['team_id', 'role_id'])
+          .where('team_id', 'in', teamIds)
+          .orderBy('role_id')
+          .execute();
+  const roles = await loadRolesCached(
+    db,
+    links.map((link) => link.role_id),
+    cache,
+  );
+  for (const link of links) {
+    const role = roles.get(link.role_id);
+    if (role) byTeam.get(link.team_id)?.push(role);
+  }
+  return byTeam;
+}
+
+const roleIdsOfOneTeam = prepared((db, p: { team: number }) =>
+  db.selectFrom('team_roles').select(['team_id', 'role_id']).where('team_id', '=', p.team).orderBy('role_id'),
+);
+
 type TeamRolesFilter = <Q extends WhereOnTeamRoles<Q>>(query: Q) => Q;
 interface WhereOnTeamRoles<Q> {
   where(column: 'team_roles.team_id', op: '=' | 'in', value: unknown): Q;
@@ -133,6 +171,12 @@ const rulesOfOneTeam = prepared((db, p: { team: number }) =>
 
 export async function replaceTeamRoles(db: DbHandle, teamId: number, roleIds: number[]): Promise<void> {
   await db.deleteFrom('team_roles').where('team_id', '=', teamId).execute();
+  await addTeamRoles(db, teamId, roleIds);
+}
+
+/** Gives a team roles (a new team, or roles it does not have yet). */
+export async function addTeamRoles(db: DbHandle, teamId: number, roleIds: number[]): Promise<void> {
+  if (roleIds.length === 0) return;
   await db
     .insertInto('team_roles')
     .values(roleIds.map((roleId) => ({ team_id: teamId, role_id: roleId })))

@@ -20,7 +20,7 @@ export function teamsModule(_deps: ModuleDeps): Module {
       // Any standing in the organization; the list holds only the teams the caller may read.
       permission: { action: null },
       sortable: TEAM_SORTABLE,
-      handler: (ctx) => listTeams(ctx.db, ctx.access!, ctx.query, ctx.paging, ctx.orderBy),
+      handler: (ctx) => listTeams(ctx.db, ctx.access!, ctx.query, ctx.paging, ctx.orderBy, ctx.accessCache),
     },
     createTeam: {
       permission: { action: 'organization:team:create' },
@@ -29,7 +29,7 @@ export function teamsModule(_deps: ModuleDeps): Module {
     },
     getTeam: {
       permission: onTeam('organization:team:read'),
-      handler: async (ctx) => readTeam(ctx.db, ctx.access!.organization.id, await requireTeam(ctx)),
+      handler: async (ctx) => readTeam(ctx.db, ctx.access!.organization.id, await requireTeam(ctx), ctx.accessCache),
     },
     updateTeam: {
       permission: onTeam('organization:team:update'),

@@ -1,4 +1,5 @@
 import type { Access } from '../../platform/authz/access.js';
+import type { AuthCache } from '../../platform/authz/cache.js';
 import { canSeeAll } from '../../platform/authz/grants.js';
 import { findRolesByCanonical, type RoleWithRules } from '../../platform/authz/role-rows.js';
 import { canonicalFromName } from '../../platform/canonical.js';
@@ -14,6 +15,7 @@ import { visibleOwnedIds } from '../../platform/ownership/lookups.js';
 import { demandRoleGrantable } from '../members/service.js';
 import { presentTeam, presentTeams, type TeamView } from './present.js';
 import {
+  addTeamRoles,
   findTeam,
   loadTeamRelations,
   replaceTeamRoles,
@@ -55,6 +57,7 @@ export async function listTeams(
   filters: TeamFilters,
   paging: Paging,
   orderBy: OrderBy[],
+  cache?: AuthCache,
 ): Promise<Page<TeamView>> {
   const orgId = access.organization.id;
   let query = teamQuery(db, orgId);
@@ -81,12 +84,18 @@ export async function listTeams(
     );
   }
   const page = await fetchPage(applyOrder(query, orderBy, 'teams.id'), paging);
-  return new Page(presentTeams(page.items, await loadTeamRelations(db, orgId, page.items)), page.total, page.paging);
+  const relations = await loadTeamRelations(db, orgId, page.items, cache);
+  return new Page(presentTeams(page.items, relations), page.total, page.paging);
 }
 
 /** One team as the wire shows it: its row and its relations (roles with rules, member preview). */
-export async function readTeam(db: DbHandle, organizationId: number, row: TeamRow): Promise<TeamView> {
-  return presentTeam(row, await loadTeamRelations(db, organizationId, [row]));
+export async function readTeam(
+  db: DbHandle,
+  organizationId: number,
+  row: TeamRow,
+  cache?: AuthCache,
+): Promise<TeamView> {
+  return presentTeam(row, await loadTeamRelations(db, organizationId, [row], cache));
 }
 
 /** Roles named in a body: at least one, all existing in the organization (422 naming the missing). */
@@ -132,12 +141,15 @@ export async function createTeam(db: DbHandle, access: Access, input: TeamInput)
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await replaceTeamRoles(
+  await addTeamRoles(
     db,
     team.id,
     roles.map((r) => r.role.id),
   );
-  return readTeam(db, orgId, (await findTeam(db, orgId, canonical))!);
+  // A new team has no members, and its roles were loaded above: only the owner's fields are read back.
+  const row = (await findTeam(db, orgId, canonical))!;
+  const byId = [...roles].sort((a, b) => a.role.id - b.role.id); // as reads list them
+  return presentTeam(row, { roles: new Map([[team.id, byId]]), previews: new Map() });
 }
 
 export async function updateTeam(db: DbHandle, access: Access, team: TeamRow, input: TeamInput): Promise<TeamView> {

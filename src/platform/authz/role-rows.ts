@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { DbHandle } from '../db/database.js';
 import type { RoleRulesTable } from '../db/schema.js';
+import type { AuthCache } from './cache.js';
 
 /*
  * Roles with their rules, as members, teams, organizations and the roles module load them: written once
@@ -39,6 +40,33 @@ export async function loadRoles(db: DbHandle, roleIds: Iterable<number>): Promis
   const ids = [...new Set(roleIds)];
   if (ids.length === 0) return new Map();
   return withRules(db, await db.selectFrom('roles').select(ROLE_COLUMNS).where('roles.id', 'in', ids).execute());
+}
+
+/**
+ * `loadRoles` through the access cache: a role and its rules change only by writes that clear it (on
+ * every replica), so between them a role is read once. The objects returned are shared: do not mutate.
+ */
+export async function loadRolesCached(
+  db: DbHandle,
+  roleIds: Iterable<number>,
+  cache: AuthCache | undefined,
+): Promise<Map<number, RoleWithRules>> {
+  if (!cache) return loadRoles(db, roleIds);
+  const found = new Map<number, RoleWithRules>();
+  const missing: number[] = [];
+  for (const id of roleIds) {
+    if (found.has(id)) continue;
+    const hit = cache.get<RoleWithRules>(`role:${id}`);
+    if (hit) found.set(id, hit);
+    else missing.push(id);
+  }
+  if (missing.length === 0) return found;
+  const readAt = cache.snapshot();
+  for (const [id, role] of await loadRoles(db, missing)) {
+    cache.set(`role:${id}`, role, readAt);
+    found.set(id, role);
+  }
+  return found;
 }
 
 /** Attaches their rules to already-loaded roles, in one query. */

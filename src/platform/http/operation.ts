@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { operations } from '../../generated/contract.js';
 import type { Access } from '../authz/access.js';
+import type { AuthCache } from '../authz/cache.js';
 import type { DbHandle } from '../db/database.js';
 import type { Actor } from './auth.js';
 import type { OrderBy } from './ordering.js';
@@ -33,6 +34,12 @@ export interface HandlerContext<P = Record<string, any>, Q = Record<string, any>
   actor: Actor | undefined;
   /** The caller's standing in the path's organization, set by the permission check. */
   access: Access | undefined;
+  /**
+   * Identity and access data remembered between access writes (roles and their rules): cleared, like the
+   * token and permission cache it is, by every write that can change them, on every replica. Absent in
+   * contexts built outside the registrar; readers then go to the database.
+   */
+  accessCache?: AuthCache;
   /** What the operation's `prepare` step returned (undefined without one). */
   prepared?: unknown;
   paging: Paging;

@@ -1,5 +1,6 @@
 import type { ValidateFunction } from 'ajv';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthCache } from '../authz/cache.js';
 import type { Db } from '../db/database.js';
 import { AppError, badRequest, forbidden, notImplemented } from '../errors.js';
 import type { Authenticator } from './auth.js';
@@ -33,6 +34,8 @@ export interface RegistrarDeps {
   log?: FastifyBaseLogger;
   /** Called when a write that can change access (Module.accessWrites) has finished, committed or not. */
   onAccessWrite?: () => void;
+  /** Identity and access data remembered between access writes, handed to handlers (ctx.accessCache). */
+  accessCache?: AuthCache;
   /** Where streaming operations register, so that shutdown ends them (required if any streams). */
   streams?: StreamHub;
 }
@@ -248,6 +251,7 @@ function buildHandler(
       db,
       actor,
       access: undefined,
+      accessCache: deps.accessCache,
       paging: pagingFrom(query),
       orderBy: parseOrderBy(query.order_by, spec.sortable),
       requestId: request.id,
