@@ -7,6 +7,7 @@ import { createModules } from './modules/index.js';
 import { createAuthorizer } from './platform/authz/authorizer.js';
 import { AuthCache } from './platform/authz/cache.js';
 import { registerOwnedKinds } from './platform/authz/owned-kinds.js';
+import { registerComponentListeners } from './platform/component-listeners.js';
 import { registerCredentialUsers } from './platform/credential-users.js';
 import { JwtSigner } from './platform/crypto/jwt.js';
 import { loadSigningKey } from './platform/crypto/keys.js';
@@ -122,6 +123,7 @@ export function platformModules(platform: Platform, extra?: (platform: Platform)
   const modules = [jobsModule(), ...createModules(platform), ...(extra?.(platform) ?? [])];
   registerOwnedKinds(modules.flatMap((m) => m.ownedKinds ?? []));
   registerCredentialUsers(modules.flatMap((m) => m.credentialUsers ?? []));
+  registerComponentListeners(modules.flatMap((m) => m.componentListeners ?? []));
   return modules;
 }
 

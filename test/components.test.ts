@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { ComponentChange } from '../src/platform/component-listeners.js';
+import { unprocessable } from '../src/platform/errors.js';
 import { auditTrail } from './helpers/api-keys.js';
 import { catalogRepo } from './helpers/catalog-repos.js';
 import { configRepoFixture } from './helpers/config-repos.js';
@@ -74,8 +76,39 @@ config:
   'legacy/pipeline/variables.sample.yml': 'env: ($ environment $)\n',
 };
 
+/**
+ * A module following components as pipelines or quotas would: it refuses a change whose message is
+ * 'over quota' before anything happens, fails inside the transaction on 'fail in transaction', and
+ * records the rest. Listeners are per process: it only looks at its own organization's changes.
+ */
+function listenerProbe(organization: () => number | undefined) {
+  const seen: Array<[string, ComponentChange]> = [];
+  const message = (c: ComponentChange) => (c.vars as any)?.App?.Settings?.message;
+  const module = {
+    name: 'component-listener-probe',
+    operations: {},
+    componentListeners: [
+      {
+        name: 'probe',
+        async check(_db: unknown, change: ComponentChange) {
+          if (change.organizationId !== organization()) return;
+          seen.push(['check', change]);
+          if (message(change) === 'over quota') throw unprocessable('quota: the environment has no room for it');
+        },
+        async changed(_db: unknown, change: ComponentChange) {
+          if (change.organizationId !== organization()) return;
+          if (message(change) === 'fail in transaction') throw new Error('probe failed in the transaction');
+          seen.push(['changed', change]);
+        },
+      },
+    ],
+  };
+  return { module, seen };
+}
+
 for (const engine of testEngines()) {
   describe(`components (${engine})`, () => {
+    const probe = listenerProbe(() => org?.id);
     let server: TestServer;
     let admin: TestUser;
     let org: TestOrg;
@@ -101,7 +134,10 @@ for (const engine of testEngines()) {
       );
 
     before(async () => {
-      server = await startServer(engine, { env: { GANTRY_GIT_ALLOW_LOCAL: 'true' } });
+      server = await startServer(engine, {
+        env: { GANTRY_GIT_ALLOW_LOCAL: 'true' },
+        app: { extraModules: () => [probe.module] },
+      });
       ({ user: admin, org, token } = await tenant(server));
       other = await tenant(server);
       root = mkdtempSync(join(tmpdir(), 'gantry-components-'));
@@ -324,6 +360,40 @@ for (const engine of testEngines()) {
       assert.equal((await server.request('GET', env('staging', '/web2'), { token })).status, 200);
     });
 
+    it('modules following components are asked before a change and told in its transaction', async () => {
+      // Every write so far was asked, then told, with its place and values.
+      const actions = probe.seen.map(([step, c]) => `${step} ${c.action} ${c.project}/${c.environment}/${c.component}`);
+      assert.ok(actions.includes('check create shop/prod/web'), actions.join('\n'));
+      assert.ok(actions.includes('changed create shop/prod/web'));
+      assert.ok(actions.includes('changed update shop/prod/web'));
+      const moved = probe.seen.find(([step, c]) => step === 'changed' && c.action === 'migrate')![1];
+      assert.deepEqual(moved.from, { project: 'shop', environment: 'prod', component: 'web' });
+      assert.equal(moved.component, 'web2');
+      assert.equal(moved.environment, 'staging');
+      assert.equal(typeof moved.componentId, 'number');
+
+      // A refusal before anything happens: 422, no commit, no record.
+      const [commitsBefore, rowsBefore] = [commits(), await rowCount()];
+      const refused = await create('prod', {
+        name: 'Quota',
+        service_catalog_ref: `${org.canonical}:stack-web`,
+        vars: webVars('over quota'),
+      });
+      assert.equal(refused.status, 422, refused.text);
+      assert.match(refused.text, /quota: the environment has no room/);
+      assert.equal(commits(), commitsBefore);
+      assert.equal(await rowCount(), rowsBefore);
+
+      // A failure inside the transaction rolls the record back (the commit was made in prepare).
+      const failed = await create('prod', {
+        name: 'Failing',
+        service_catalog_ref: `${org.canonical}:stack-web`,
+        vars: webVars('fail in transaction'),
+      });
+      assert.equal(failed.status, 500, failed.text);
+      assert.equal(await rowCount(), rowsBefore);
+    });
+
     it('deleteComponent removes the record; the files stay', async () => {
       const before = commits();
       const res = await server.request('DELETE', env('staging', '/web2'), { token });
@@ -331,6 +401,8 @@ for (const engine of testEngines()) {
       assert.equal((await server.request('GET', env('staging', '/web2'), { token })).status, 404);
       assert.equal(commits(), before);
       assert.match(show('shop/staging/web2/pipeline/variables.yml'), /message: bye/);
+      const deleted = probe.seen.filter(([, c]) => c.action === 'delete').map(([step, c]) => `${step} ${c.component}`);
+      assert.deepEqual(deleted, ['check web2', 'changed web2']);
     });
   });
 }

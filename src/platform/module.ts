@@ -1,4 +1,5 @@
 import type { OwnedKind } from './authz/owned-kinds.js';
+import type { ComponentListener } from './component-listeners.js';
 import type { CredentialUser } from './credential-users.js';
 import type { TokenResolver } from './http/auth.js';
 import type { Module as HttpModule } from './http/operation.js';
@@ -12,6 +13,7 @@ import type { JobDefinition, ScheduleDefinition } from './jobs/kinds.js';
  * - `tokenResolvers`: turn presented tokens into actors (tried in module order);
  * - `ownedKinds`: entity kinds with an owner (owner checks, `UserSession.owns`, list narrowing);
  * - `credentialUsers`: kinds of entity that use credentials (a credential's `in_use`, its delete refusal);
+ * - `componentListeners`: modules that follow components (pipelines, quotas): asked before a change, told in its transaction;
  * - `start`/`stop`: called once the platform is up, and at shutdown (in reverse module order).
  */
 export interface Module extends HttpModule {
@@ -20,6 +22,7 @@ export interface Module extends HttpModule {
   tokenResolvers?: TokenResolver[];
   ownedKinds?: OwnedKind[];
   credentialUsers?: CredentialUser[];
+  componentListeners?: ComponentListener[];
   start?: () => Promise<void> | void;
   stop?: () => Promise<void> | void;
 }

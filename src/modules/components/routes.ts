@@ -61,7 +61,7 @@ const withCommit = (text: string, commit: string | undefined) =>
  * Components (docs/components.md): a stack's use case in an environment, with its form values. Create,
  * update and migrate render the files and commit them in `prepare` (git I/O before the transaction),
  * then write the record in the transaction.
- * Pipelines (issue #15 item 9) and quotas are not built yet: their steps are marked in service.ts.
+ * Modules that follow components (pipelines, quotas) are asked and told through `componentListeners`.
  */
 export function componentsModule(deps: ModuleDeps): Module {
   const git = configRepositoryGit(deps);
@@ -105,13 +105,14 @@ export function componentsModule(deps: ModuleDeps): Module {
         action: 'organization:project:environment:component:update',
         target: withCommit(targetOf(ctx), (ctx.prepared as Prepared).commit),
       }),
-      handler: async (ctx) => updateComponent(ctx.db, ctx.access!, await componentOf(ctx), ctx.body),
+      handler: async (ctx) =>
+        updateComponent(ctx.db, ctx.access!, await scopeOf(ctx), await componentOf(ctx), ctx.body),
     },
     deleteComponent: {
       permission: onComponent('organization:project:environment:component:delete'),
       audit: (ctx) => ({ action: 'organization:project:environment:component:delete', target: targetOf(ctx) }),
       handler: async (ctx) => {
-        await deleteComponent(ctx.db, await componentOf(ctx));
+        await deleteComponent(ctx.db, ctx.access!, await scopeOf(ctx), await componentOf(ctx));
       },
     },
     migrateComponent: {
@@ -145,7 +146,7 @@ export function componentsModule(deps: ModuleDeps): Module {
         };
       },
       handler: async (ctx) =>
-        migrateComponent(ctx.db, ctx.access!, await componentOf(ctx), ctx.prepared as MigratePlan),
+        migrateComponent(ctx.db, ctx.access!, await scopeOf(ctx), await componentOf(ctx), ctx.prepared as MigratePlan),
     },
   });
   return { name: 'components', operations };

@@ -1,6 +1,7 @@
 import type { FormValues } from '../../engines/forms/index.js';
 import { type Access, demand } from '../../platform/authz/access.js';
 import { canonicalFromName } from '../../platform/canonical.js';
+import { type ComponentChange, checkComponentChange, componentChanged } from '../../platform/component-listeners.js';
 import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { NOTHING } from '../../platform/db/listing.js';
@@ -52,6 +53,35 @@ export const componentNotFound = (scope: Scope, canonical: string) =>
   notFound(
     `component '${canonical}' of project '${scope.project.canonical}', environment '${scope.environment.canonical}'`,
   );
+
+/** What listeners (pipelines, quotas) are told of a change at `scope`. */
+function changeAt(
+  action: ComponentChange['action'],
+  access: Access,
+  scope: Scope,
+  component: { canonical: string; stackRef: string; useCase: string; vars: FormValues | undefined; id?: number },
+): ComponentChange {
+  return {
+    action,
+    organizationId: access.organization.id,
+    project: scope.project.canonical,
+    environment: scope.environment.canonical,
+    component: component.canonical,
+    ...(component.id === undefined ? {} : { componentId: component.id }),
+    stackRef: component.stackRef,
+    useCase: component.useCase,
+    vars: component.vars ?? {},
+  };
+}
+
+const changeOfRow = (action: ComponentChange['action'], access: Access, scope: Scope, row: ComponentRow) =>
+  changeAt(action, access, scope, {
+    canonical: row.canonical,
+    stackRef: row.stack_ref,
+    useCase: row.use_case,
+    vars: componentConfig(row),
+    id: row.id,
+  });
 
 export async function present(db: DbHandle, rows: ComponentRow[]): Promise<ComponentView[]> {
   const ids = [...new Set(rows.map((r) => r.stack_id).filter((id): id is number => id !== null))];
@@ -157,6 +187,7 @@ export async function prepareCreate(
   }
   const stack = await stackOfBody(db, access, input.service_catalog_ref);
   await demandRoomForLegacy(db, scope, stack.version);
+  await checkComponentChange(db, changeAt('create', access, scope, newComponent(input, canonical)));
   const place = placeOf(scope, canonical, input.name);
   const commit = await commitFiles(
     db,
@@ -171,6 +202,13 @@ export async function prepareCreate(
   );
   return { canonical, stack, commit };
 }
+
+const newComponent = (input: NewComponentInput, canonical: string) => ({
+  canonical,
+  stackRef: input.service_catalog_ref,
+  useCase: input.use_case,
+  vars: input.vars,
+});
 
 const placeOf = (scope: Scope, canonical: string, name: string): Place => ({
   project: scope.project.canonical,
@@ -214,6 +252,7 @@ export async function createComponent(
     })
     .returning('id')
     .executeTakeFirstOrThrow();
+  await componentChanged(db, changeAt('create', access, scope, { ...newComponent(input, prepared.canonical), id }));
   return presentOne(db, access, id);
 }
 
@@ -236,6 +275,7 @@ export async function prepareUpdate(
   input: UpdateComponentInput,
 ): Promise<Prepared> {
   const stack = await stackOfComponent(db, row);
+  await checkComponentChange(db, changeAt('update', access, scope, updatedComponent(row, input)));
   const place = placeOf(scope, row.canonical, input.name);
   const commit = await commitFiles(
     db,
@@ -251,10 +291,19 @@ export async function prepareUpdate(
   return { canonical: row.canonical, stack, commit };
 }
 
+const updatedComponent = (row: ComponentRow, input: UpdateComponentInput) => ({
+  canonical: row.canonical,
+  stackRef: row.stack_ref,
+  useCase: input.use_case,
+  vars: input.vars,
+  id: row.id,
+});
+
 /** The contract's UpdateComponent carries no `updated_at`, so there is no staleness check to make. */
 export async function updateComponent(
   db: DbHandle,
   access: Access,
+  scope: Scope,
   row: ComponentRow,
   input: UpdateComponentInput,
 ): Promise<ComponentView> {
@@ -269,15 +318,19 @@ export async function updateComponent(
     })
     .where('id', '=', row.id)
     .execute();
+  await componentChanged(db, changeAt('update', access, scope, updatedComponent(row, input)));
   return presentOne(db, access, row.id);
 }
 
 /**
- * Removes the record only: the files stay in the config repository (docs/components.md).
- * TODO(pipelines, issue #15 item 9): delete the component's pipelines here once pipelines exist.
+ * Removes the record only: the files stay in the config repository (docs/components.md). Listeners
+ * (pipelines) may refuse, and remove what they hold for the component in the same transaction.
  */
-export async function deleteComponent(db: DbHandle, row: ComponentRow): Promise<void> {
+export async function deleteComponent(db: DbHandle, access: Access, scope: Scope, row: ComponentRow): Promise<void> {
+  const change = changeOfRow('delete', access, scope, row);
+  await checkComponentChange(db, change);
   await db.deleteFrom('components').where('id', '=', row.id).execute();
+  await componentChanged(db, change);
 }
 
 export function componentConfig(row: ComponentRow): FormValues {
@@ -328,6 +381,7 @@ export async function prepareMigrate(
   );
   await demandFreeCanonical(db, access, destination, canonical);
   await demandRoomForLegacy(db, destination, row.stack_version, row.id);
+  await checkComponentChange(db, migration(access, scope, row, destination, canonical));
   const stack = await stackOfComponent(db, row);
   const place = placeOf(destination, canonical, name);
   const commit = await commitFiles(
@@ -344,15 +398,24 @@ export async function prepareMigrate(
   return { canonical, stack, commit, destination, name };
 }
 
+/** A migration as listeners see it: the component at its destination, and where it was. */
+function migration(access: Access, from: Scope, row: ComponentRow, to: Scope, canonical: string): ComponentChange {
+  return {
+    ...changeOfRow('migrate', access, to, row),
+    component: canonical,
+    from: { project: from.project.canonical, environment: from.environment.canonical, component: row.canonical },
+  };
+}
+
 export async function migrateComponent(
   db: DbHandle,
   access: Access,
+  scope: Scope,
   row: ComponentRow,
   plan: MigratePlan,
 ): Promise<ComponentView> {
   await demandFreeCanonical(db, access, plan.destination, plan.canonical);
   await demandRoomForLegacy(db, plan.destination, row.stack_version, row.id);
-  // TODO(pipelines, issue #15 item 9): move the component's pipelines along with it.
   await db
     .updateTable('components')
     .set({
@@ -364,5 +427,6 @@ export async function migrateComponent(
     })
     .where('id', '=', row.id)
     .execute();
+  await componentChanged(db, migration(access, scope, row, plan.destination, plan.canonical));
   return presentOne(db, access, row.id);
 }
