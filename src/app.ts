@@ -118,7 +118,7 @@ export async function createPlatform(deps: AppDeps): Promise<Platform> {
   };
 }
 
-/** The modules on a platform: the built-in ones, then any extra ones; their owned kinds and credential users registered. */
+/** The modules on a platform: the built-in ones, then any extra ones; their owned kinds, credential users and component listeners registered. */
 export function platformModules(platform: Platform, extra?: (platform: Platform) => Module[]): Module[] {
   const modules = [jobsModule(), ...createModules(platform), ...(extra?.(platform) ?? [])];
   registerOwnedKinds(modules.flatMap((m) => m.ownedKinds ?? []));
