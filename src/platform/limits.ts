@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { DbHandle } from './db/database.js';
 import type { Database } from './db/schema.js';
 import { unprocessable } from './errors.js';
@@ -15,20 +15,18 @@ interface LimitDefinition {
   noun: string;
   /** The row whose lock serializes creations against this limit. */
   scope: 'organizations' | 'users';
-  /** How many the scope holds now. */
-  count: (db: DbHandle, scopeId: number) => CountQuery;
+  /** The rows the scope holds (one selected column each): counted up to the limit, never further. */
+  rows: (db: DbHandle, scopeId: number) => RowsQuery;
 }
 
-type CountQuery = { executeTakeFirst(): Promise<{ n: number | string | bigint } | undefined> };
+// Any select of the counted rows; only its compiled SQL and parameters are used.
+type RowsQuery = { compile(): { sql: string; parameters: readonly unknown[] } };
 
 /** Rows of a table holding an `organization_id`, in one organization. */
 const perOrganization =
   (table: 'roles' | 'api_keys' | 'credentials' | 'teams' | 'memberships' | 'external_backends') =>
-  (db: DbHandle, organizationId: number): CountQuery =>
-    db
-      .selectFrom(table)
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('organization_id', '=', organizationId);
+  (db: DbHandle, organizationId: number): RowsQuery =>
+    db.selectFrom(table).select('id').where('organization_id', '=', organizationId);
 
 export const TENANT_LIMITS = {
   organizationsPerUser: {
@@ -37,11 +35,11 @@ export const TENANT_LIMITS = {
     noun: 'top-level organizations',
     scope: 'users',
     // Top-level organizations the user belongs to: creating one makes its creator a member.
-    count: (db, userId) =>
+    rows: (db, userId) =>
       db
         .selectFrom('memberships')
         .innerJoin('organizations', 'organizations.id', 'memberships.organization_id')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .select('memberships.id')
         .where('memberships.user_id', '=', userId)
         .where('organizations.parent_id', 'is', null),
   },
@@ -50,56 +48,52 @@ export const TENANT_LIMITS = {
     fallback: 1000,
     noun: 'child organizations',
     scope: 'organizations',
-    count: (db, organizationId) =>
-      db
-        .selectFrom('organizations')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('parent_id', '=', organizationId),
+    rows: (db, organizationId) => db.selectFrom('organizations').select('id').where('parent_id', '=', organizationId),
   },
   rolesPerOrg: {
     setting: 'GANTRY_LIMIT_ROLES_PER_ORG',
     fallback: 500,
     noun: 'roles (built-in ones included)',
     scope: 'organizations',
-    count: perOrganization('roles'),
+    rows: perOrganization('roles'),
   },
   apiKeysPerOrg: {
     setting: 'GANTRY_LIMIT_API_KEYS_PER_ORG',
     fallback: 1000,
     noun: 'API keys',
     scope: 'organizations',
-    count: perOrganization('api_keys'),
+    rows: perOrganization('api_keys'),
   },
   credentialsPerOrg: {
     setting: 'GANTRY_LIMIT_CREDENTIALS_PER_ORG',
     fallback: 2000,
     noun: 'credentials (the built-in vault included)',
     scope: 'organizations',
-    count: perOrganization('credentials'),
+    rows: perOrganization('credentials'),
   },
   teamsPerOrg: {
     setting: 'GANTRY_LIMIT_TEAMS_PER_ORG',
     fallback: 1000,
     noun: 'teams',
     scope: 'organizations',
-    count: perOrganization('teams'),
+    rows: perOrganization('teams'),
   },
   membersPerOrg: {
     setting: 'GANTRY_LIMIT_MEMBERS_PER_ORG',
     fallback: 10_000,
     noun: 'members (pending invitations included)',
     scope: 'organizations',
-    count: perOrganization('memberships'),
+    rows: perOrganization('memberships'),
   },
   pendingInvitationsPerOrg: {
     setting: 'GANTRY_LIMIT_PENDING_INVITATIONS_PER_ORG',
     fallback: 500,
     noun: 'pending invitations',
     scope: 'organizations',
-    count: (db, organizationId) =>
+    rows: (db, organizationId) =>
       db
         .selectFrom('memberships')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .select('id')
         .where('organization_id', '=', organizationId)
         .where('invitation_state', '=', 'pending'),
   },
@@ -108,7 +102,7 @@ export const TENANT_LIMITS = {
     fallback: 200,
     noun: 'external backends',
     scope: 'organizations',
-    count: perOrganization('external_backends'),
+    rows: perOrganization('external_backends'),
   },
 } satisfies Record<string, LimitDefinition>;
 
@@ -136,6 +130,20 @@ export function bindTenantLimits(db: Kysely<Database>, limits: TenantLimits): vo
 
 export function tenantLimitsOf(db: DbHandle): TenantLimits {
   return bound.get(db.getExecutor().adapter) ?? DEFAULT_TENANT_LIMITS;
+}
+
+/**
+ * How many rows the query selects, counting no further than `bound`: the check costs what the limit
+ * allows, not what a large scope holds (an organization over its limit, raised limits, old data).
+ */
+async function countUpTo(db: DbHandle, rows: RowsQuery, bound: number): Promise<number> {
+  const inner = rows.compile();
+  const result = await db.executeQuery<{ n: number | string | bigint }>(
+    CompiledQuery.raw(`select count(*) as n from (${inner.sql} limit ${Math.trunc(bound)}) as counted`, [
+      ...inner.parameters,
+    ]),
+  );
+  return Number(result.rows[0]?.n ?? 0);
 }
 
 /** The scope of a per-organization limit: the organization of the path. */
@@ -170,11 +178,12 @@ export async function demandWithinLimit(
         .execute();
       locked.add(def.scope);
     }
-    const row = await def.count(db, scope.id).executeTakeFirst();
-    const current = Number(row?.n ?? 0);
-    if (current >= limits[name]) {
+    const max = limits[name];
+    const current = await countUpTo(db, def.rows(db, scope.id), max + 1);
+    if (current >= max) {
+      const held = current > max ? `more than ${max}` : String(current);
       throw unprocessable(
-        `limit reached: ${scope.label} already has ${current} ${def.noun}, the most this server allows (${def.setting}=${limits[name]}); delete some or ask the operator to raise it`,
+        `limit reached: ${scope.label} already has ${held} ${def.noun}, the most this server allows (${def.setting}=${max}); delete some or ask the operator to raise it`,
         [`limit: ${def.setting}`],
       );
     }

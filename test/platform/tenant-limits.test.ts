@@ -150,6 +150,23 @@ for (const engine of testEngines()) {
       await reaches('GANTRY_LIMIT_TEAMS_PER_ORG', 1, (i) =>
         post(`/organizations/${org.canonical}/teams`, token, teamBody(`Team ${i}`)),
       );
+      // Above the limit (it was lowered, or the rows predate it): counted no further than limit + 1.
+      for (const canonical of ['extra-1', 'extra-2']) {
+        await server.database.db
+          .insertInto('teams')
+          .values({
+            organization_id: org.id,
+            canonical,
+            name: canonical,
+            owner_user_id: null,
+            created_at: 1,
+            updated_at: 1,
+          })
+          .execute();
+      }
+      const refused = await post(`/organizations/${org.canonical}/teams`, token, teamBody('One more'));
+      assert.equal(refused.status, 422, refused.text);
+      assert.match(refused.body.errors[0].message, /already has more than 1 teams/);
     });
 
     it('pending invitations, then members (pending invitations included)', async () => {
