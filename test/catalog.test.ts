@@ -286,7 +286,11 @@ for (const engine of testEngines()) {
         [{ name: 'X', url: 'http://example.com/repo.git', branch: 'main' }, 422, /^url: .*rule "scheme"/],
         [{ name: 'X', url, branch: 'no-such-branch' }, 422, /^branch: /],
         [{ name: 'X', url: `file://${root}/missing.git`, branch: 'main' }, 422, /^url: /],
-        [{ name: 'X', url, branch: 'main', credential_canonical: 'no-such-cred' }, 404, /credential_canonical/],
+        [
+          { name: 'X', url, branch: 'main', credential_canonical: 'no-such-cred' },
+          422,
+          /^credential_canonical: no credential 'no-such-cred'$/,
+        ],
         [{ name: 'X', url, branch: 'main', visibility: 'public' }, 422, /^visibility: /],
         [{ name: 'X', url, branch: 'main', team_canonical: 'no-such-team' }, 422, /^team_canonical: /],
         [{ name: 'Public stacks', url, branch: 'main' }, 409, /^canonical: /],
@@ -314,7 +318,10 @@ for (const engine of testEngines()) {
         credential_canonical: 'cloud-keys',
       });
       assert.equal(wrongType.status, 422, wrongType.text);
-      assert.match(wrongType.body.errors[0].message, /^credential_canonical: .*type aws/);
+      assert.match(
+        wrongType.body.errors[0].message,
+        /^credential_canonical: credential 'cloud-keys' is of type 'aws'; 'ssh' or 'basic_auth' is needed here$/,
+      );
       assert.equal(await sourceCount(), before);
     });
 

@@ -85,12 +85,12 @@ for (const engine of testEngines()) {
         [
           body({ canonical: 'other', url: 'https://127.0.0.1:1/x.git', credential_canonical: 'aws-keys' }),
           422,
-          /credential_canonical: .*basic_auth.*aws/,
+          /^credential_canonical: credential 'aws-keys' is of type 'aws'; 'basic_auth' is needed here$/,
         ],
         [
           body({ canonical: 'other', credential_canonical: 'ghost-cred' }),
           422,
-          /credential_canonical: credential 'ghost-cred'/,
+          /^credential_canonical: no credential 'ghost-cred'$/,
         ],
         [body({ canonical: 'other', url: 'http://example.com/x.git' }), 422, /url: git URL refused \(rule "scheme"\)/],
         [body({ canonical: 'other', url: `${repo}-missing.git` }), 422, /^url: /],

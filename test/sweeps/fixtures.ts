@@ -228,6 +228,7 @@ export async function createResources(
     visibility: 'local',
   });
   out.secrets.add(catalog.name);
+  out.hints.service_catalog_source_canonical = catalog.canonical;
   out.hints.service_catalog_ref = `${org.canonical}:sweep-stack`;
   const component = await create(
     'component',

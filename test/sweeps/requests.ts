@@ -89,6 +89,21 @@ const BODIES: Record<string, (hints: Record<string, unknown>) => unknown> = {
   createConfigRepositoryConfig: () => ({
     configs: [{ path: 'sweep/pipeline/variables.yml', content: Buffer.from('sweep: true\n').toString('base64') }],
   }),
+  // Both commit to the sweep catalog: the first in an organization creates the stack, later ones get 409.
+  createServiceCatalog: (h) => ({
+    name: 'Sweep new stack',
+    canonical: 'sweep-new-stack',
+    author: 'Sweep',
+    description: 'A stack the sweeps create',
+    keywords: ['sweep'],
+    service_catalog_source_canonical: h.service_catalog_source_canonical,
+  }),
+  createServiceCatalogFromTemplate: (h) => ({
+    name: 'Sweep stack from a blueprint',
+    canonical: 'sweep-from-blueprint',
+    use_case: 'default',
+    service_catalog_source_canonical: h.service_catalog_source_canonical,
+  }),
   updateTeam: (h) => ({
     canonical: h.team_canonical ?? 'sweep-team',
     name: 'Sweep team',

@@ -2,6 +2,17 @@
 // finding the stacks of a repository. Pure: callers read the files.
 
 export {
+  BLUEPRINT_DELIMS,
+  BLUEPRINT_LIMITS,
+  BlueprintError,
+  type BlueprintFile,
+  type BlueprintLimits,
+  type BlueprintVariables,
+  blueprintFiles,
+  jinjaDialect,
+  renderBlueprint,
+} from './blueprint.js';
+export {
   type CatalogEntry,
   dedupeCanonicals,
   FORMS_FILE,
@@ -19,4 +30,5 @@ export {
   type StackDefinition,
   type UseCase,
 } from './definition.js';
+export { NEW_STACK_VERSION, type NewStackFields, newStackDefinition } from './new-stack.js';
 export { type FileProblem, type GoYaml, isRecord, readGoYaml, StackFileError } from './yaml.js';

@@ -124,14 +124,18 @@ export class State {
     this.vars = [{ name: '$', value: dot }];
   }
 
-  static start(env: ExecEnv, name: string, data: Value): { output: string; warnings: TemplateWarning[] } {
+  static start(
+    env: ExecEnv,
+    name: string,
+    data: Value,
+  ): { output: string; warnings: TemplateWarning[]; steps: number } {
     const run: Run = { env, steps: 0, written: 0, warnings: [], warned: new Set() };
     const dot = data === null ? undefined : data;
     const state = new State(run, name, env.trees, dot, 0);
     const tree = env.trees.get(name);
     if (!tree) state.errorf(`${JSON.stringify(name)} is an incomplete or empty template`);
     state.guard(() => state.walk(dot, tree!.root));
-    return { output: state.out.join(''), warnings: run.warnings };
+    return { output: state.out.join(''), warnings: run.warnings, steps: run.steps };
   }
 
   /** Turns JavaScript stack exhaustion into a template error instead of a crash. */

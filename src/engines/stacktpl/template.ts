@@ -28,6 +28,8 @@ export interface TemplateOptions {
 export interface RenderResult {
   output: string;
   warnings: TemplateWarning[];
+  /** Steps the execution used, so that callers rendering many files can share one budget. */
+  steps: number;
 }
 
 /** Builtins plus Sprig and Helm, shared (never modified) by templates without functions of their own. */

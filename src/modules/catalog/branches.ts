@@ -2,7 +2,7 @@ import type { Access } from '../../platform/authz/access.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { forbidden, unprocessable } from '../../platform/errors.js';
 import { gitUrlProblem } from '../../platform/net/git-url.js';
-import { findGitCredential } from '../credentials/git-credential.js';
+import { gitCredential } from '../credentials/lookup.js';
 import { remoteOf, withFieldErrors } from './git.js';
 import type { CatalogDeps } from './sources.js';
 
@@ -17,7 +17,7 @@ export async function repoBranches(
   if (problem) throw unprocessable(`git_url: ${problem}`);
   let credentialId: number | null = null;
   if (query.credential_canonical !== undefined) {
-    const credential = await findGitCredential(db, access.organization.id, query.credential_canonical);
+    const credential = await gitCredential(db, access.organization.id, query.credential_canonical);
     if (!access.can('organization:credential:read', [credential.canonical])) {
       throw forbidden(`credential_canonical: you may not use credential '${credential.canonical}'`);
     }

@@ -6,7 +6,9 @@ import { defineOperations, type HandlerContext } from '../../platform/http/opera
 import { ownedPathEntity } from '../../platform/http/path-entity.js';
 import { handleJob } from '../../platform/jobs/kinds.js';
 import type { Module } from '../../platform/module.js';
+import { publicBaseUrl } from '../../platform/public-url.js';
 import type { ModuleDeps } from '../deps.js';
+import { createFromBlueprint } from './blueprint.js';
 import { repoBranches } from './branches.js';
 import { catalogGit } from './git.js';
 import { REINDEX_EVERY, reindexAll, reindexCatalogs } from './reindex.js';
@@ -24,6 +26,7 @@ import {
   validateSource,
 } from './sources.js';
 import { stackConfig } from './stack-config.js';
+import { createStack } from './stack-create.js';
 import {
   readDiagram,
   readDiagramImage,
@@ -45,6 +48,8 @@ const onStack = (action: string) => ({
   entities: (ctx: HandlerContext) => [String(ctx.params.service_catalog_ref).split(':')[1]!],
 });
 const stackTarget = (ctx: HandlerContext) => `service_catalog:${ctx.params.service_catalog_ref}`;
+const newStackTarget = (ctx: HandlerContext) =>
+  `service_catalog:${ctx.access!.organization.canonical}:${ctx.body.canonical ?? canonicalFromName(ctx.body.name)}`;
 
 /**
  * The writes that read a repository first declare `noAudit` to the registrar, which would otherwise
@@ -122,6 +127,31 @@ export function catalogModule(deps: ModuleDeps): Module {
     listServiceCatalogs: {
       permission: { action: 'organization:service_catalog:list' },
       handler: (ctx) => listStacks(ctx.db, ctx.access!, ctx.query, ctx.paging),
+    },
+    createServiceCatalog: {
+      permission: { action: 'organization:service_catalog:create' },
+      noAudit: true,
+      handler: (ctx) => {
+        const audit = auditedWrite(ctx, 'organization:service_catalog:create', newStackTarget(ctx));
+        return createStack(ctx.db, catalog, ctx.access!, ctx.body, audit);
+      },
+    },
+    createServiceCatalogFromTemplate: {
+      permission: { action: 'organization:service_catalog:create' },
+      noAudit: true,
+      handler: (ctx) => {
+        const audit = auditedWrite(ctx, 'organization:service_catalog:create', newStackTarget(ctx));
+        const apiUrl = publicBaseUrl(deps.config, ctx.request.socket.localPort);
+        return createFromBlueprint(
+          ctx.db,
+          catalog,
+          ctx.access!,
+          ctx.params.service_catalog_ref,
+          ctx.body,
+          apiUrl,
+          audit,
+        );
+      },
     },
     getServiceCatalog: {
       permission: onStack('organization:service_catalog:read'),

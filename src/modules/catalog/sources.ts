@@ -9,7 +9,7 @@ import { canonicalTaken, forbidden, notFound, unprocessable } from '../../platfo
 import type { Git } from '../../platform/git/index.js';
 import { type GitUrlPolicy, gitUrlProblem } from '../../platform/net/git-url.js';
 import { ownerAfterUpdate, ownerInBody } from '../../platform/ownership/input.js';
-import { findGitCredential } from '../credentials/git-credential.js';
+import { gitCredential } from '../credentials/lookup.js';
 import { remoteOf, withFieldErrors } from './git.js';
 import { type ChangesView, presentSource, presentStack, type SourceView } from './present.js';
 import { findSource, type SourceRow, sourceQuery, stacksByIds, stacksOfSource, teamByCanonical } from './repo.js';
@@ -80,7 +80,7 @@ export async function teamInBody(db: DbHandle, access: Access, canonical: string
 /** The credential named in a body: a git credential of the organization the caller may read. */
 async function credentialInBody(db: DbHandle, access: Access, canonical: string | undefined): Promise<number | null> {
   if (canonical === undefined) return null;
-  const credential = await findGitCredential(db, access.organization.id, canonical);
+  const credential = await gitCredential(db, access.organization.id, canonical);
   // Using a credential sends its secret to the URL's server: only someone who may read it may do that.
   if (!access.can('organization:credential:read', [credential.canonical])) {
     throw forbidden(`credential_canonical: you may not use credential '${credential.canonical}'`);

@@ -1,5 +1,6 @@
 import type { components } from '../../generated/contract.js';
 import type { Access } from '../../platform/authz/access.js';
+import { commitAuthor } from '../../platform/commit-author.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { unprocessable } from '../../platform/errors.js';
 import { asFieldError, checkedTarget, openRemote } from './git-remote.js';
@@ -82,7 +83,7 @@ export async function commitConfigFiles(
   files: { path: string; content: string | Buffer | null }[],
   title: string,
 ): Promise<string> {
-  const author = await authorOf(db, access);
+  const author = await commitAuthor(db, access);
   const target = checkedTarget(row.url, deps.policy);
   const remote = await openRemote(db, deps.vault, access.organization.id, row.url, target, row.credential_id);
   try {
@@ -100,14 +101,4 @@ export async function commitConfigFiles(
   } catch (error) {
     throw asFieldError(error, `config repository '${row.canonical}'`);
   }
-}
-
-async function authorOf(db: DbHandle, access: Access): Promise<{ name: string; email: string }> {
-  const userId = access.actor.userId;
-  const user =
-    userId === null
-      ? undefined
-      : await db.selectFrom('users').select(['username', 'email']).where('id', '=', userId).executeTakeFirst();
-  if (!user) throw unprocessable('this API key has no owner any more: a commit needs an author');
-  return { name: user.username, email: user.email };
 }

@@ -3,7 +3,7 @@ import type { DbHandle } from '../../platform/db/database.js';
 import { unprocessable } from '../../platform/errors.js';
 import { type GitCredential, GitError, type GitRemote } from '../../platform/git/index.js';
 import { type GitTarget, GitUrlError, type GitUrlPolicy, parseGitUrl } from '../../platform/net/git-url.js';
-import { type CredentialRef, credentialById, credentialRefByCanonical } from '../credentials/lookup.js';
+import { type CredentialRef, credentialById, GIT_CREDENTIAL_TYPES, gitCredential } from '../credentials/lookup.js';
 
 /** The credential type each transport takes (config-repositories.md: `private_key` vs `username/password`). */
 const TYPE_FOR: Record<Exclude<GitTarget['kind'], 'local'>, 'ssh' | 'basic_auth'> = {
@@ -25,21 +25,14 @@ export function checkedTarget(url: string, policy: GitUrlPolicy): GitTarget {
  * The credential a body names, checked against the URL's transport: ssh URLs take an `ssh` credential,
  * https URLs a `basic_auth` one; a local repository (operators' installs) takes either and uses none.
  */
-export async function checkedCredential(
+export function checkedCredential(
   db: DbHandle,
   organizationId: number,
   canonical: string,
   target: GitTarget,
 ): Promise<CredentialRef> {
-  const credential = await credentialRefByCanonical(db, organizationId, canonical);
-  if (!credential) throw unprocessable(`credential_canonical: credential '${canonical}' does not exist`);
-  const wanted = target.kind === 'local' ? ['ssh', 'basic_auth'] : [TYPE_FOR[target.kind]];
-  if (!wanted.includes(credential.type)) {
-    throw unprocessable(
-      `credential_canonical: a ${target.kind} URL needs a credential of type ${wanted.join(' or ')}; '${canonical}' is ${credential.type}`,
-    );
-  }
-  return credential;
+  const types = target.kind === 'local' ? GIT_CREDENTIAL_TYPES : [TYPE_FOR[target.kind]];
+  return gitCredential(db, organizationId, canonical, { types });
 }
 
 /** The remote git reaches, with the credential's secret opened for this one operation. */

@@ -57,15 +57,30 @@ async function lookup(
     .where('organization_id', '=', organizationId)
     .where(where.column, '=', where.value)
     .executeTakeFirst();
-  const prefix = field ? `${field}: ` : '';
   // Named by a client in its input: a missing credential is a mistake in that input, not a missing page.
-  if (!row) throw field ? unprocessable(`${prefix}no credential ${where.name}`) : notFound(`credential ${where.name}`);
+  if (!row) throw field ? missingCredential(field, where.name) : notFound(`credential ${where.name}`);
+  const type = demandType(row, types, field);
+  return new ServerCredential(row.id, row.canonical, row.path, type, await openFields(vault, row));
+}
+
+/** The one answer for a credential an input names and that does not exist. */
+function missingCredential(field: string, name: string) {
+  return unprocessable(`${field}: no credential ${name}`);
+}
+
+/** The row's type when `types` allows it (or is omitted), else the one answer naming both. */
+function demandType(
+  row: { canonical: string; type: string },
+  types: readonly CredentialType[] | undefined,
+  field: string | undefined,
+): CredentialType {
   const type = row.type as CredentialType;
   if (types && !types.includes(type)) {
     const expected = types.map((t) => `'${t}'`).join(' or ');
+    const prefix = field ? `${field}: ` : '';
     throw unprocessable(`${prefix}credential '${row.canonical}' is of type '${type}'; ${expected} is needed here`);
   }
-  return new ServerCredential(row.id, row.canonical, row.path, type, await openFields(vault, row));
+  return type;
 }
 
 /** By canonical, e.g. the `credential_canonical` of a config repository. */
@@ -108,20 +123,31 @@ export interface CredentialRef {
   type: CredentialType;
 }
 
+/** Credential types a git remote takes: an ssh key, or a username and password over https. */
+export const GIT_CREDENTIAL_TYPES: readonly CredentialType[] = ['ssh', 'basic_auth'];
+
+export interface GitCredentialRef extends CredentialRef {
+  path: string;
+}
+
 /**
- * The credential a body names by canonical in one organization (config and catalog repositories pick
- * theirs this way). Its secret is opened only when used, with `credentialForUse` (secrets.ts).
+ * The git credential an input names by canonical (config and catalog repositories, branch listing),
+ * without its secret. Missing or of another type than `types` (default: any git type): the same 422
+ * naming `field` as the other lookups, whoever asks.
  */
-export async function credentialRefByCanonical(
+export async function gitCredential(
   db: DbHandle,
   organizationId: number,
   canonical: string,
-): Promise<CredentialRef | undefined> {
+  { types = GIT_CREDENTIAL_TYPES, field = 'credential_canonical' }: LookupOptions = {},
+): Promise<GitCredentialRef> {
   const row = await db
     .selectFrom('credentials')
-    .select(['id', 'canonical', 'type'])
+    .select(['id', 'canonical', 'type', 'path'])
     .where('organization_id', '=', organizationId)
     .where('canonical', '=', canonical)
     .executeTakeFirst();
-  return row && { id: row.id, canonical: row.canonical, type: row.type as CredentialType };
+  if (!row) throw missingCredential(field, `'${canonical}'`);
+  const type = demandType(row, types, field);
+  return { id: Number(row.id), canonical: row.canonical, type, path: row.path };
 }

@@ -5,6 +5,7 @@ import type { HandlerContext } from '../../platform/http/operation.js';
 import { defineOperations } from '../../platform/http/operation.js';
 import { RateLimiter } from '../../platform/http/rate-limit.js';
 import type { Module } from '../../platform/module.js';
+import { publicBaseUrl } from '../../platform/public-url.js';
 import type { ModuleDeps } from '../deps.js';
 import type { CallInfo, UsersEnv } from './context.js';
 import { confirmLogin, login, refreshSession, sessionUser } from './login.js';
@@ -22,18 +23,9 @@ import {
 } from './service.js';
 import { sessionTokenResolver } from './sessions.js';
 
-/**
- * Links in mails point at GANTRY_PUBLIC_URL, else at the address this server listens on. Never at the
- * request's Host header: a forged Host would send reset links to an attacker's site.
- */
+/** Links in mails point at GANTRY_PUBLIC_URL, else at the address this server listens on. */
 function baseUrl(config: Config, ctx: HandlerContext): string {
-  if (config.publicUrl) return config.publicUrl.replace(/\/+$/, '');
-  const host = ['0.0.0.0', '::', ''].includes(config.host)
-    ? 'localhost'
-    : config.host.includes(':')
-      ? `[${config.host}]`
-      : config.host;
-  return `http://${host}:${ctx.request.socket.localPort ?? config.port}`;
+  return publicBaseUrl(config, ctx.request.socket.localPort);
 }
 
 function callInfo(config: Config, ctx: HandlerContext): CallInfo {
