@@ -75,7 +75,7 @@ use_cases:
   'pongo/.cycloid.yml':
     "version: '2'\nname: Pongo\ncanonical: pongo\nauthor: '{{stack_author}}'\ntemplate: true\nconfig:\n  aws:\n    name: AWS\n",
   'broken/.cycloid.yml':
-    "version: '4'\nname: Broken\ncanonical: broken\nauthor: Us\ntemplate: true\ndescription: 'x ($> .no_such_variable <$)'\nconfig:\n  aws:\n    name: AWS\n",
+    "version: '4'\nname: Broken\ncanonical: broken\nauthor: Us\ntemplate: true\ndescription: 'x ($> .stack_usecase | no_such_function <$)'\nconfig:\n  aws:\n    name: AWS\n",
   'hostile/.cycloid.yml':
     "version: '4'\nname: Hostile\ncanonical: hostile\nauthor: Us\ntemplate: true\nconfig:\n  aws:\n    name: AWS\n",
   'hostile/README.md': '($> range $i := until 100000000 <$)($> $i <$)($> end <$)\n',
@@ -295,7 +295,7 @@ for (const engine of testEngines()) {
           /^use_case: 'azure' is not a use case of blueprint .*\(its use cases: aws, gcp\)/,
         ],
         ['pongo', body(), 422, /^blueprint: \.cycloid\.yml:4:\d+: Jinja\/pongo2 syntax/],
-        ['broken', body(), 422, /^blueprint: \.cycloid\.yml:6:\d+: .*no_such_variable/],
+        ['broken', body(), 422, /^blueprint: \.cycloid\.yml:6:\d+: .*no_such_function/],
         ['hostile', body(), 422, /^blueprint: README\.md:1:\d+: .*exceeded the step budget.*shared by all/],
         ['web-blueprint', body({ canonical: 'shop-front' }), 409, /^canonical: stack 'shop-front' already exists/],
         ['web-blueprint', body({ canonical: 'taken' }), 409, /^canonical: folder 'taken\/' already exists/],

@@ -81,11 +81,17 @@ describe('blueprints (engine)', () => {
     assert.deepEqual([...out[2]!.content], [0x89, 0x50, 0, 0x28, 0x24, 0x3e]);
   });
 
-  it('names the file, line and column of a render error, and shares one budget among all files', () => {
+  it('names the file, line and column of a render error (unset variables: empty, with a warning), and shares one budget among all files', () => {
     assert.throws(
-      () => renderBlueprint([file('a.tf', 'x\n ($> .nope <$)')], VARIABLES, rename),
-      (e: Error) => e instanceof BlueprintError && /^a\.tf:2:\d+: .*nope/.test(e.message),
+      () => renderBlueprint([file('a.tf', 'x\n ($> if <$)')], VARIABLES, rename),
+      (e: Error) => e instanceof BlueprintError && /^a\.tf:2:\d+: /.test(e.message),
     );
+    // An unset variable renders empty, as in stack templates, with a warning naming where it is.
+    const warnings: string[] = [];
+    const [out] = renderBlueprint([file('a.tf', 'x\n [($> .nope <$)]')], VARIABLES, rename, undefined, warnings);
+    assert.equal(out!.content.toString(), 'x\n []');
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /^a\.tf:2:\d+: .*nope/);
     assert.throws(
       () => renderBlueprint([file('.forms.yml', '{% if x %}')], VARIABLES, rename),
       (e: Error) => e instanceof BlueprintError && /^\.forms\.yml:1:0: Jinja/.test(e.message),

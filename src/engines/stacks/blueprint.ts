@@ -87,13 +87,16 @@ export function jinjaDialect(text: string): { line: number; column: number } | u
 /**
  * Renders the blueprint layer over every file (binary files are copied as they are) and gives the
  * stack marker the new name and canonical, with `template: false`. `($ $)` placeholders are left for
- * components. Throws BlueprintError naming the file (and line and column) that fails.
+ * components. A variable that is not set renders empty, as in stack templates, and is reported in
+ * `warnings` (`file:line:column: message`). Throws BlueprintError naming the file (and line and column)
+ * that fails.
  */
 export function renderBlueprint(
   files: readonly BlueprintFile[],
   variables: BlueprintVariables,
   rename: { name: string; canonical: string },
   limits: BlueprintLimits = BLUEPRINT_LIMITS,
+  warnings: string[] = [],
 ): BlueprintFile[] {
   if (files.length > limits.maxFiles) {
     throw new BlueprintError(`the blueprint has ${files.length} files to copy; at most ${limits.maxFiles} are allowed`);
@@ -123,9 +126,10 @@ export function renderBlueprint(
     const budgets = { ...limits.budgets, maxSteps: steps, maxOutputBytes: output };
     let rendered: string;
     try {
-      const template = new Template(file.path, { delims: BLUEPRINT_DELIMS, missingKey: 'error', budgets });
+      const template = new Template(file.path, { delims: BLUEPRINT_DELIMS, missingKey: 'empty', budgets });
       const result = template.parse(text).execute({ ...variables });
       rendered = result.output;
+      for (const w of result.warnings) warnings.push(`${file.path}:${w.line}:${w.column}: ${w.message}`);
       steps -= result.steps;
       output -= Buffer.byteLength(rendered);
     } catch (error) {

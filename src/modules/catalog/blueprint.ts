@@ -54,7 +54,10 @@ export async function createFromBlueprint(
     scs_cred_type: plan.target.credential_type ?? '',
     api_url: apiUrl,
   };
-  const files = renderOrRefuse(await readBlueprint(db, deps, blueprint, input.use_case), variables, plan);
+  const warnings: string[] = [];
+  const files = renderOrRefuse(await readBlueprint(db, deps, blueprint, input.use_case), variables, plan, warnings);
+  // Unset variables render empty, as in stack templates; the blueprint's author finds them in the log.
+  if (warnings.length > 0) deps.log.warn({ blueprint: ref, warnings }, 'blueprint rendered with unset variables');
   return commitNewStack(
     db,
     deps,
@@ -102,6 +105,7 @@ function renderOrRefuse(
   files: { path: string; content: Buffer }[],
   variables: BlueprintVariables,
   plan: NewStackPlan,
+  warnings: string[],
 ): { path: string; content: Buffer }[] {
   if (!files.some((f) => STACK_MARKERS.includes(f.path))) {
     throw unprocessable(
@@ -110,7 +114,7 @@ function renderOrRefuse(
   }
   let rendered: { path: string; content: Buffer }[];
   try {
-    rendered = renderBlueprint(files, variables, { name: plan.name, canonical: plan.canonical });
+    rendered = renderBlueprint(files, variables, { name: plan.name, canonical: plan.canonical }, undefined, warnings);
   } catch (error) {
     if (error instanceof BlueprintError) throw unprocessable(`blueprint: ${error.message}`);
     throw error;
