@@ -8,7 +8,9 @@ import { startServer, type TestServer } from '../helpers/server.js';
 
 // Input that makes a backtracking engine explode must cost a linear engine milliseconds. The budget is
 // generous for a loaded CI machine; a backtracking engine needs seconds to minutes on these inputs.
+// Each timing is the best of three: a slow pattern is slow every time, a busy machine only sometimes.
 const BUDGET_MS = 100;
+const TRIES = 3;
 const SIZE = 10_000;
 
 /** Every distinct string constraint (pattern and/or format) the contract declares. */
@@ -56,9 +58,13 @@ describe('no contract pattern or format can be made slow', () => {
       let worst = 0;
       for (const input of adversarialInputs(pattern)) {
         for (const validate of validators) {
-          const start = performance.now();
-          validate(input);
-          worst = Math.max(worst, performance.now() - start);
+          let best = Number.POSITIVE_INFINITY;
+          for (let i = 0; i < TRIES && best >= BUDGET_MS; i++) {
+            const start = performance.now();
+            validate(input);
+            best = Math.min(best, performance.now() - start);
+          }
+          worst = Math.max(worst, best);
         }
       }
       assert.ok(worst < BUDGET_MS, `worst input took ${worst.toFixed(1)} ms`);
@@ -75,10 +81,19 @@ describe('hostile input over HTTP', () => {
   });
   after(() => server.close());
 
+  /** The best of up to three timings (see TRIES): stops as soon as one is within the budget. */
   const timedGet = async (path: string, token: string) => {
-    const start = performance.now();
-    const res = await server.request('GET', path, { token });
-    return { res, ms: performance.now() - start };
+    let best = {
+      res: undefined as unknown as Awaited<ReturnType<TestServer['request']>>,
+      ms: Number.POSITIVE_INFINITY,
+    };
+    for (let i = 0; i < TRIES && best.ms >= BUDGET_MS; i++) {
+      const start = performance.now();
+      const res = await server.request('GET', path, { token });
+      const ms = performance.now() - start;
+      if (ms < best.ms) best = { res, ms };
+    }
+    return best;
   };
 
   it('an API key with a 25-wildcard resource glob is refused at creation, naming the limit', async () => {

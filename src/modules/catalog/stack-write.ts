@@ -48,7 +48,7 @@ export async function planNewStack(db: DbHandle, access: Access, input: NewStack
   if (input.name.trim() === '' || input.name.length > MAX_NAME)
     throw unprocessable(`name: 1 to ${MAX_NAME} characters`);
   const canonical = input.canonical ?? canonicalFromName(input.name);
-  if (!CANONICAL.test(canonical) || canonical.length > 100) {
+  if (canonical.length > 100 || !CANONICAL.test(canonical)) {
     throw unprocessable(`canonical: '${canonical.slice(0, 100)}' derived from the name is not a canonical; give one`);
   }
   const visibility = demandVisibility(input.visibility ?? 'local');
