@@ -344,3 +344,75 @@ describe('interpolation', () => {
     );
   });
 });
+
+describe('widgets and rules seen in catalogs beyond the fixtures', () => {
+  const FORM = `
+version: "2"
+use_cases:
+- name: default
+  sections:
+  - name: App
+    groups:
+    - name: Team
+      technologies: [pipeline]
+      vars:
+      - name: Members
+        key: members
+        widget: dropdown
+        type: array
+        widget_config: {multiselect: true}
+        values:
+        - {label: Ann, value: ann@example.com}
+        - {label: Bob, value: bob@example.com}
+        default: [Ann]
+      - name: Engine
+        key: engine
+        widget: radios
+        type: map
+        values: [{label: PostgreSQL, value: postgresql}, {label: MySQL, value: mysql}]
+        default: PostgreSQL
+      - name: Subnets
+        key: subnets
+        widget: cy_inventory_resource
+        type: array
+        widget_config: {attribute: id, filters: {type: aws_subnet}}
+        validations:
+        - array: {min_elems: 2}
+          error_message: pick two subnets
+        default: [subnet-a, subnet-b]
+      - name: Networks
+        key: networks
+        widget: simple_text
+        type: array
+`;
+  const samples = { variables: 'members: []\n' };
+  const forms = () => valid(parseGoYaml(FORM).value);
+
+  it('validates multiple choices, labelled radios, inventory lists and element-count rules', () => {
+    assert.deepEqual(forms().errors, []);
+  });
+
+  it('stores the values of the chosen labels and checks each element and the count', () => {
+    const run = (values: Record<string, unknown>) =>
+      interpolate(forms().forms, 'default', { App: { Team: values } }, { samples, compileRegExp });
+    const r = run({});
+    assert.deepEqual(r.errors, []);
+    assert.match(r.files.variables, /members:\n  - ann@example\.com\n/);
+    assert.match(r.files.variables, /engine: postgresql\n/);
+    assert.deepEqual(run({ members: ['Bob', 'Eve'], subnets: ['subnet-a'] }).errors, [
+      'vars: section "App" group "Team" key "members": "Eve" is not one of the allowed values',
+      'vars: section "App" group "Team" key "subnets": pick two subnets',
+    ]);
+  });
+
+  it('still refuses a multiple-choice default outside the values and a malformed count rule', () => {
+    const bad = FORM.replace('default: [Ann]', 'default: [Zoe]').replace('min_elems: 2', 'min_elems: two');
+    assert.deepEqual(
+      valid(parseGoYaml(bad).value).errors.map((e) => e.replace(/^.*: The Forms /, '')),
+      [
+        'Default has an invalid format: "Zoe" is not one of the values',
+        'Validations has an invalid format: rule #1 "array" takes min_elems and max_elems, counts of elements',
+      ],
+    );
+  });
+});

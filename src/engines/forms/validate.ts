@@ -8,6 +8,7 @@ import {
   type FormsFile,
   type FormUseCase,
   type FormVar,
+  isMultiPick,
   isPlainObject,
   PICK_WIDGETS,
   TECHNOLOGIES,
@@ -18,7 +19,7 @@ import {
   type Widget,
 } from './model.js';
 import { INVALID, type RawGroup, readStructure } from './structure.js';
-import { describe, isLabelled, isTemplated, typeProblem } from './values.js';
+import { describe, isLabelled, isTemplated, pickChoice, typeProblem } from './values.js';
 
 /** Compiles a user's regular expression, throwing on bad syntax (linear-time engines only: see docs). */
 export type RegExpCompiler = (source: string) => { test(input: string): boolean };
@@ -268,12 +269,16 @@ function valuesProblems(v: FormVar, byKey: Map<string, FormVar>): string[] {
       }
       continue;
     }
+    // The choices of a multiple pick are its elements: any scalar, or {label, value}.
+    const multi = isMultiPick(v);
     for (const entry of list) {
       const problem = isLabelled(entry)
-        ? v.type === 'map' || v.type === 'raw'
+        ? v.type === 'map' || v.type === 'raw' || multi
           ? undefined
           : `{label, value} choices need type map`
-        : typeProblem(v.type, entry);
+        : multi
+          ? undefined
+          : typeProblem(v.type, entry);
       if (problem) {
         out.push(`The Forms Values has an invalid format: ${problem}`);
         break;
@@ -319,6 +324,11 @@ function defaultProblems(v: FormVar, byKey: Map<string, FormVar>): string[] {
 
 function defaultProblem(v: FormVar, d: unknown, values: unknown[] | undefined): string | undefined {
   if (d === null || (isTemplated(d) && v.type !== 'string')) return undefined;
+  if (isMultiPick(v)) {
+    if (!Array.isArray(d)) return `${describe(d)} is not an array`;
+    const stray = values && d.find((element) => !pickChoice(values, element));
+    return stray === undefined ? undefined : `${describe(stray)} is not one of the values`;
+  }
   const labelled = values?.some(isLabelled);
   if (labelled) {
     return values!.some((c) => isLabelled(c) && (equal(c.label, d) || equal(c.value, d)))
@@ -378,8 +388,13 @@ function validationProblems(v: FormVar, options: ValidateOptions): string[] {
   if (!Array.isArray(v.validations)) return ['The Forms Validations has an invalid format: a list is required'];
   const out: string[] = [];
   v.validations.forEach((rule, i) => {
+    if (isPlainObject(rule) && rule.regexp === undefined && rule.array !== undefined) {
+      const problem = arrayRuleProblem(rule.array);
+      if (problem) out.push(`The Forms Validations has an invalid format: rule #${i + 1} ${problem}`);
+      return;
+    }
     if (!isPlainObject(rule) || typeof rule.regexp !== 'string') {
-      out.push(`The Forms Validations has an invalid format: rule #${i + 1} needs a "regexp"`);
+      out.push(`The Forms Validations has an invalid format: rule #${i + 1} needs a "regexp" (or "array")`);
       return;
     }
     if (rule.error_message !== undefined && typeof rule.error_message !== 'string') {
@@ -394,6 +409,14 @@ function validationProblems(v: FormVar, options: ValidateOptions): string[] {
     }
   });
   return out;
+}
+
+function arrayRuleProblem(rule: unknown): string | undefined {
+  const count = (n: unknown) => n === undefined || (typeof n === 'number' && Number.isInteger(n) && n >= 0);
+  if (!isPlainObject(rule) || !count(rule.min_elems) || !count(rule.max_elems)) {
+    return '"array" takes min_elems and max_elems, counts of elements';
+  }
+  return undefined;
 }
 
 const STRING_ATTRIBUTES = ['description', 'unit', 'values_ref', 'source'] as const;
