@@ -101,6 +101,30 @@ describe('stack files read as Go yaml.v2 reads them', () => {
     assert.deepEqual(modern.useCases[0]!.files.terragrunt, { root: { path: 'tg/root.hcl', destination: 'r.hcl' } });
   });
 
+  it('dependencies given as bare refs are read as {ref}; hooks and templating entries leave no file', () => {
+    const { definition, warnings } = parseStackDefinition(
+      [
+        'version: 4',
+        'canonical: dep-1',
+        'name: D',
+        'dependencies: [simplev4, {ref: "acme:simpletf4", required: true}]',
+        'config:',
+        '  u:',
+        '    pipeline:',
+        '      pipeline: {path: p.yml, hooks: {on_create: ["job:created"]}}',
+        '    templating:',
+        '      var_path: v.json',
+        '      templates: [{paths: [t.tmpl], destination: out, config: {destination_is_file: true}}]',
+        '',
+      ].join('\n'),
+      'f',
+    );
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(definition.dependencies, [{ ref: 'simplev4' }, { ref: 'acme:simpletf4', required: true }]);
+    assert.equal(definition.useCases[0]!.pipeline, 'p.yml');
+    assert.deepEqual(definition.useCases[0]!.files.templating, {});
+  });
+
   it('every stack marker at any depth, .yml winning over .yaml; paths never leave the repository', () => {
     assert.deepEqual(
       findStackMarkers(['a/.cycloid.yaml', 'a/.cycloid.yml', '.cycloid.yml', 'a/b/c/.cycloid.yaml', 'x/README.md']),

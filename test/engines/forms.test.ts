@@ -397,12 +397,58 @@ use_cases:
       interpolate(forms().forms, 'default', { App: { Team: values } }, { samples, compileRegExp });
     const r = run({});
     assert.deepEqual(r.errors, []);
-    assert.match(r.files.variables, /members:\n  - ann@example\.com\n/);
+    assert.match(r.files.variables, /members:\n {2}- ann@example\.com\n/);
     assert.match(r.files.variables, /engine: postgresql\n/);
     assert.deepEqual(run({ members: ['Bob', 'Eve'], subnets: ['subnet-a'] }).errors, [
       'vars: section "App" group "Team" key "members": "Eve" is not one of the allowed values',
       'vars: section "App" group "Team" key "subnets": pick two subnets',
     ]);
+  });
+
+  it('accepts text areas of any type, numeric inventory attributes, quota mappings and templated values_ref', () => {
+    const form = {
+      use_cases: [
+        {
+          name: 'u',
+          sections: [
+            {
+              name: 'S',
+              groups: [
+                {
+                  name: 'G',
+                  technologies: ['terraform'],
+                  vars: [
+                    { name: 'Multi-AZ', key: 'multiaz', widget: 'text_area', type: 'boolean' },
+                    { name: 'Count', key: 'count', widget: 'number', type: 'integer' },
+                    { name: 'VPC', key: 'vpc', widget: 'cy_inventory_resource', type: 'integer' },
+                    {
+                      name: 'Size',
+                      key: 'size',
+                      widget: 'slider_list',
+                      type: 'map',
+                      values: [{ label: 'XS', value: 't3.micro' }],
+                      quota_config: { mapping: { 't3.micro': '2 cpu, 2 memory' }, count_ref: 'count' },
+                    },
+                    {
+                      name: 'Owner',
+                      key: 'owner',
+                      widget: 'dropdown',
+                      type: 'map',
+                      values_ref: 'https://values.example.com/v.json?owner=($ project_owner_canonical $)&r=${region}',
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    assert.deepEqual(valid(form).errors, []);
+    const vars = form.use_cases[0]!.sections[0]!.groups[0]!.vars;
+    vars[3]!.quota_config = { count_ref: 'count' } as any;
+    vars[4]!.values_ref = 'https://values.example.com/a b';
+    assert.equal(valid(form).errors.length, 2);
   });
 
   it('still refuses a multiple-choice default outside the values and a malformed count rule', () => {

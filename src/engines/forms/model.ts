@@ -36,7 +36,8 @@ const NUMBERS: readonly VarType[] = ['integer', 'float'];
 /**
  * Types each widget can edit: what public stacks use, widened where the widget obviously fits. An
  * `array` on a pick widget is a multiple choice (`widget_config.multiselect`); `radios` over
- * `{label, value}` choices is `map` like a dropdown; inventory pickers may keep several resources.
+ * `{label, value}` choices is `map` like a dropdown; inventory pickers may keep several resources or
+ * a numeric attribute; a text area is read as YAML, so it can give any type.
  */
 export const WIDGET_TYPES: Record<Widget, readonly VarType[]> = {
   auto_complete: ['string', 'integer', 'float'],
@@ -47,12 +48,12 @@ export const WIDGET_TYPES: Record<Widget, readonly VarType[]> = {
   number: NUMBERS,
   simple_text: ['string', 'integer', 'float', 'array'],
   switch: ['boolean'],
-  text_area: ['string', 'array', 'map', 'raw'],
+  text_area: ANY,
   cy_cred: TEXT,
   cy_scs: TEXT,
   cy_crs: TEXT,
   cy_branch: TEXT,
-  cy_inventory_resource: ['string', 'array'],
+  cy_inventory_resource: ['string', 'integer', 'float', 'array'],
   hidden: ANY,
 };
 

@@ -212,8 +212,11 @@ function varProblems(v: FormVar, byKey: Map<string, FormVar>, options: ValidateO
   }
   if (v.quota_config !== undefined && v.quota_config !== null) {
     const q = v.quota_config;
-    if (!isPlainObject(q) || !QUOTA_TYPES.has(q.type as string)) {
-      out.push('The Forms Quota Config has an invalid format: "type" must be cpu, memory or storage');
+    // A `mapping` of choice -> "N cpu, M memory" stands for the type (quota per picked size).
+    if (!isPlainObject(q) || (!QUOTA_TYPES.has(q.type as string) && !isPlainObject(q.mapping))) {
+      out.push(
+        'The Forms Quota Config has an invalid format: "type" must be cpu, memory or storage (or a "mapping" given)',
+      );
     } else if (q.count_ref !== undefined && (typeof q.count_ref !== 'string' || !byKey.has(q.count_ref))) {
       out.push(`The Forms Quota Config has an invalid format: "count_ref" must name a variable of the use case`);
     }
@@ -286,7 +289,8 @@ function valuesProblems(v: FormVar, byKey: Map<string, FormVar>): string[] {
     }
   }
   if (v.values_ref !== undefined && v.values_ref !== null) {
-    if (typeof v.values_ref !== 'string' || !/^https?:\/\/\S+$/i.test(v.values_ref)) {
+    // `($ ... $)` in the URL is filled with the component's context when the form is shown.
+    if (typeof v.values_ref !== 'string' || !/^https?:\/\/\S+$/i.test(withoutActions(v.values_ref))) {
       out.push('The Forms Values Ref has an invalid format: an http(s) URL is required');
     }
   }
@@ -409,6 +413,19 @@ function validationProblems(v: FormVar, options: ValidateOptions): string[] {
     }
   });
   return out;
+}
+
+/** The text with each `($ ... $)` action replaced by one character (a linear scan). */
+function withoutActions(text: string): string {
+  let out = '';
+  let at = 0;
+  for (;;) {
+    const open = text.indexOf('($', at);
+    const close = open < 0 ? -1 : text.indexOf('$)', open + 2);
+    if (close < 0) return out + text.slice(at);
+    out += `${text.slice(at, open)}x`;
+    at = close + 2;
+  }
 }
 
 function arrayRuleProblem(rule: unknown): string | undefined {

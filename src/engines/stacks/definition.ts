@@ -91,7 +91,8 @@ export function parseStackDefinition(text: string, file: string): ParsedStack {
       technologies: records(doc.technologies, 'technologies', warn).map((t) =>
         dropUndefined({ technology: scalar(t.technology), version: scalar(t.version) }),
       ),
-      dependencies: records(doc.dependencies, 'dependencies', warn).map((d) =>
+      // A dependency is `{ref, required}`; some catalogs list bare refs.
+      dependencies: records(bareRefs(doc.dependencies), 'dependencies', warn).map((d) =>
         dropUndefined({ ref: scalar(d.ref), required: typeof d.required === 'boolean' ? d.required : undefined }),
       ),
       blueprint: doc.template === true,
@@ -190,6 +191,10 @@ function records(value: unknown, field: string, warn: (reason: string) => void):
   const out = value.filter(isRecord);
   if (out.length < value.length) warn(`${field}: entries that are not mappings are ignored`);
   return out;
+}
+
+function bareRefs(value: unknown): unknown {
+  return Array.isArray(value) ? value.map((d) => (typeof d === 'string' ? { ref: d } : d)) : value;
 }
 
 function dropUndefined<T extends object>(value: T): T {
