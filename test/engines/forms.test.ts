@@ -434,7 +434,7 @@ use_cases:
                       key: 'owner',
                       widget: 'dropdown',
                       type: 'map',
-                      values_ref: 'https://values.example.com/v.json?owner=($ project_owner_canonical $)&r=${region}',
+                      values_ref: `https://values.example.com/v.json?owner=($ project_owner_canonical $)&r=\${region}`,
                     },
                   ],
                 },
