@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { stringify } from 'yaml';
 import {
   evaluateCondition,
   FormsBudgetError,
@@ -16,6 +17,7 @@ import {
   setYamlKey,
   validateForms,
 } from '../../src/engines/forms/index.js';
+import { pairText } from '../../src/engines/forms/yaml-edit.js';
 import { linearRegExp } from '../../src/platform/text/linear-regexp.js';
 import { FIXTURE_CONTEXT, formsFixtures } from './forms-fixtures.js';
 
@@ -78,6 +80,29 @@ describe('YAML variables edited in place', () => {
     assert.equal(setYamlKey('# Expose variables\n', 'a', true, 'v'), '# Expose variables\na: true\n');
     assert.equal(setYamlKey('', 'a', 1, 'v'), 'a: 1\n');
     assert.throws(() => setYamlKey('- a\n', 'a', 1, 'v'), /v: the file is not a map of variables/);
+  });
+});
+
+describe('pairs written without the YAML printer', () => {
+  it('are exactly what the printer writes, for every default of the fixtures and awkward values', () => {
+    const values: unknown[] = [
+      ...['', 'y', 'No', 'ON', 'null', 'Null', '~', '-', '?', ':', 'a:', 'a: b', 'a #b', 'a#b', 'a ', ' a', 'a\tb'],
+      ...['((aws.access_key))', 'git@github.com:MyUser/config.git', 'West Europe', '/grafana/', '(a: b)', 'x\u0001'],
+      ...['1.3.4', '0x1F', '2001-12-14', '.inf', '1:20', 'eu-west-3', 'a\nb', 'a---', '(', 'é', 'a\ud800'],
+      ...[true, false, 0, -0, 7, -12, 2 ** 53, 1.5, null, [], {}, ['a'], { a: 1 }],
+    ];
+    for (const fx of formsFixtures()) {
+      const tree = validateForms(loadFormsText(fx.text, { stackVersion: fx.stackVersion, name: fx.label }).file, {
+        compileRegExp,
+      }).forms;
+      for (const uc of tree.use_cases)
+        for (const s of uc.sections) for (const g of s.groups) for (const v of g.vars) values.push(v.default);
+    }
+    const printer = (key: string, value: unknown) =>
+      stringify({ [key]: value }, { version: '1.1', merge: true, uniqueKeys: false, lineWidth: 0 }).replace(/\n$/, '');
+    for (const key of ['key', 'aws_region', 'a.b', 'y', 'on', '1a', 'a b']) {
+      for (const value of values) assert.equal(pairText(key, value), printer(key, value), JSON.stringify([key, value]));
+    }
   });
 });
 

@@ -12,9 +12,34 @@ interface Splice {
   text: string;
 }
 
-/** `key: value` as a block-style YAML pair (no trailing newline). */
-function pairText(key: string, value: unknown): string {
-  return stringify({ [key]: value }, { ...GO_YAML_OPTIONS, lineWidth: 0 }).replace(/\n$/, '');
+/** Words YAML 1.1 reads as booleans or null: never plain text in a pair we write ourselves. */
+const KEYWORDS = /^(?:y|yes|n|no|true|false|on|off|null)$/i;
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+/**
+ * Text the YAML printer leaves plain whatever the schema: it starts with a letter, `(` or `/` (so it
+ * reads as no number, date or null), has no control character or line break, and none of the
+ * indicator sequences the printer quotes (`: `, ` #`, a trailing space or colon; its own test).
+ */
+const PLAIN_START = /^[A-Za-z(/]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters force quoting
+const NEEDS_QUOTES = /[\x00-\x1f\x7f-\x9f\u{D800}-\u{DFFF}]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/u;
+const STRINGIFY_OPTIONS = { ...GO_YAML_OPTIONS, lineWidth: 0 };
+
+/**
+ * `key: value` as a block-style YAML pair (no trailing newline). Printing one pair with the YAML
+ * library builds a document (tens of microseconds, most of an interpolation): the common pairs, a
+ * plain key with a boolean, a safe integer or plain text, are written directly, exactly as the
+ * library writes them (test/engines/forms.test.ts compares both).
+ */
+export function pairText(key: string, value: unknown): string {
+  if (PLAIN_KEY.test(key) && !KEYWORDS.test(key)) {
+    if (typeof value === 'boolean') return `${key}: ${value}`;
+    if (typeof value === 'number' && Number.isSafeInteger(value) && !Object.is(value, -0)) return `${key}: ${value}`;
+    if (typeof value === 'string' && PLAIN_START.test(value) && !NEEDS_QUOTES.test(value) && !KEYWORDS.test(value)) {
+      return `${key}: ${value}`;
+    }
+  }
+  return stringify({ [key]: value }, STRINGIFY_OPTIONS).replace(/\n$/, '');
 }
 
 /**
