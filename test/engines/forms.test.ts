@@ -476,6 +476,42 @@ use_cases:
     assert.equal(valid(form).errors.length, 2);
   });
 
+  it('knows terragrunt, custom and templating groups (values not written here) and a use case without sections', () => {
+    const text = `
+use_cases:
+- name: dev
+  sections:
+  - name: App
+    groups:
+    - name: Both
+      technologies: [pipeline, terragrunt]
+      vars:
+      - {name: Region, key: region, widget: simple_text, type: string, default: us-west-1}
+    - name: Shared
+      technologies: [custom, terraform, templating]
+      vars:
+      - {name: Message, key: module.hello.message, widget: simple_text, type: string, default: hi}
+- name: testenv
+#  sections: commented out
+`;
+    const { errors, forms } = valid(parseGoYaml(text).value);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(forms.use_cases[1], { name: 'testenv', sections: [] });
+    const r = interpolate(
+      forms,
+      'dev',
+      {},
+      {
+        samples: { variables: '', terraform: { main: 'module "hello" {\n  message = "x"\n}\n' } },
+        compileRegExp,
+      },
+    );
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.files.variables, 'region: us-west-1\n');
+    assert.equal(r.files.terraform.main, 'module "hello" {\n  message = "hi"\n}\n');
+    assert.deepEqual(valid(parseGoYaml(text.replace('terragrunt]', 'terraformish]')).value).errors.length, 1);
+  });
+
   it('still refuses a multiple-choice default outside the values and a malformed count rule', () => {
     const bad = FORM.replace('default: [Ann]', 'default: [Zoe]').replace('min_elems: 2', 'min_elems: two');
     assert.deepEqual(

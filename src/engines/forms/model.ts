@@ -1,6 +1,11 @@
 // The normalized forms tree (the contract's FormsFileV3) and the vocabulary of the format.
 
-export const TECHNOLOGIES = ['pipeline', 'terraform', 'ansible'] as const;
+/**
+ * Where a group's values go. `terragrunt`, `custom` and `templating` files are written by the stack's
+ * own tooling (the config repository keeps the values); this engine edits pipeline variables,
+ * Terraform and Ansible samples and leaves the others as they are.
+ */
+export const TECHNOLOGIES = ['pipeline', 'terraform', 'ansible', 'terragrunt', 'custom', 'templating'] as const;
 export type Technology = (typeof TECHNOLOGIES)[number];
 
 /**
