@@ -56,6 +56,10 @@ describe('stack files read as Go yaml.v2 reads them', () => {
     assert.match(problemOf(() => parseStackDefinition('canonical: Not OK\n', 'f')).reason, /^canonical: /);
     assert.match(problemOf(() => parseStackDefinition("canonical: ok-1\nversion: '7'\n", 'f')).reason, /^version: /);
     assert.match(problemOf(() => parseStackDefinition('- a\n', 'f')).reason, /mapping/);
+    // The line of the field at fault, when the file has it.
+    assert.equal(problemOf(() => parseStackDefinition("# stack\ncanonical: ok-1\nversion: '7'\n", 'f')).line, 3);
+    assert.equal(problemOf(() => parseStackDefinition('name: x\nconfig: 5\ncanonical: c-1\n', 'f')).line, 2);
+    assert.equal(problemOf(() => parseStackDefinition('name: x\n', 'f')).line, undefined);
   });
 
   it('version is quote-insensitive, missing is 1; an empty config is a stack without use cases', () => {

@@ -54,13 +54,18 @@ const V1_KEYS = ['pipeline', 'terraform', 'ansible'];
 
 /** Reads one `.cycloid.yml`; throws StackFileError (file, line, reason) when it cannot describe a stack. */
 export function parseStackDefinition(text: string, file: string): ParsedStack {
-  const { value, warnings } = readGoYaml(text, file);
+  const { value, warnings, keyLines } = readGoYaml(text, file);
+  // Reasons start with the field they are about: its line is where the problem is reported.
   const fail = (reason: string): never => {
-    throw new StackFileError({ file, reason });
+    const line = keyLines.get(reason.split(':')[0]!.split('.')[0]!);
+    throw new StackFileError({ file, ...(line ? { line } : {}), reason });
   };
   if (!isRecord(value)) fail('the file must be a YAML mapping of stack fields');
   const doc = value as Record<string, unknown>;
-  const warn = (reason: string) => warnings.push({ file, reason });
+  const warn = (reason: string) => {
+    const line = keyLines.get(reason.split(':')[0]!.split('.')[0]!);
+    warnings.push({ file, ...(line ? { line } : {}), reason });
+  };
 
   let version: string;
   try {
