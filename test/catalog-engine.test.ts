@@ -105,6 +105,19 @@ describe('stack files read as Go yaml.v2 reads them', () => {
     assert.deepEqual(modern.useCases[0]!.files.terragrunt, { root: { path: 'tg/root.hcl', destination: 'r.hcl' } });
   });
 
+  it('text fields keep numbers and booleans as written, as yaml.v2 fills Go strings', () => {
+    const { definition } = parseStackDefinition(
+      'version: 2\ncanonical: k-1\nname: 1.20\ndescription: yes\nkeywords: [on, 0x1F]\ntemplate: true\ntechnologies:\n- {technology: kubernetes, version: 1.10}\n',
+      'f',
+    );
+    assert.equal(definition.version, '2');
+    assert.equal(definition.name, '1.20');
+    assert.equal(definition.description, 'yes');
+    assert.deepEqual(definition.keywords, ['on', '0x1F']);
+    assert.deepEqual(definition.technologies, [{ technology: 'kubernetes', version: '1.10' }]);
+    assert.equal(definition.blueprint, true);
+  });
+
   it('dependencies given as bare refs are read as {ref}; hooks and templating entries leave no file', () => {
     const { definition, warnings } = parseStackDefinition(
       [

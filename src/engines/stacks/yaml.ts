@@ -20,6 +20,11 @@ export class StackFileError extends Error {
 
 export interface GoYaml {
   value: unknown;
+  /**
+   * The same tree with every number and boolean as written (`1.10`, `yes`): what yaml.v2 stores in a
+   * Go string field, where the JavaScript value would read `1.1` and `true`.
+   */
+  texts: unknown;
   warnings: FileProblem[];
   /** Line (from 1) of each key of the top-level mapping: where a problem with a field is reported. */
   keyLines: Map<string, number>;
@@ -63,7 +68,15 @@ export function readGoYaml(text: string, file: string): GoYaml {
     },
   });
   try {
-    return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), warnings, keyLines };
+    const value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    visit(doc, {
+      Scalar(_key, node) {
+        if (typeof node.value === 'number' || typeof node.value === 'boolean') {
+          node.value = node.source ?? String(node.value);
+        }
+      },
+    });
+    return { value, texts: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), warnings, keyLines };
   } catch (error) {
     throw new StackFileError({ file, reason: firstLine((error as Error).message) });
   }
