@@ -119,6 +119,12 @@ describe('conditions', () => {
     assert.equal(evalCond('host_pool_type==Pooled', values), true);
     assert.equal(evalCond('host_pool_type==Personal', values), false);
     assert.equal(evalCond('$cpu > -1', values), true);
+    // Keys may hold hyphens (Terraform module names); a legacy right-hand word too.
+    assert.equal(
+      evalCond('$module.aws-vm.create_dns == true && $cpu > -1', { 'module.aws-vm.create_dns': true, cpu: 4 }),
+      true,
+    );
+    assert.equal(evalCond('region==eu-west-1', { region: 'eu-west-1' }), true);
     // Different types are never equal, a missing variable is nothing, and only `true` is true.
     assert.equal(evalCond("$cpu == '4'", values), false);
     assert.equal(evalCond("$missing == ''", values), false);
