@@ -56,6 +56,10 @@ describe('stack files read as Go yaml.v2 reads them', () => {
     assert.match(problemOf(() => parseStackDefinition('canonical: Not OK\n', 'f')).reason, /^canonical: /);
     assert.match(problemOf(() => parseStackDefinition("canonical: ok-1\nversion: '7'\n", 'f')).reason, /^version: /);
     assert.match(problemOf(() => parseStackDefinition('- a\n', 'f')).reason, /mapping/);
+    // The line of the field at fault, when the file has it.
+    assert.equal(problemOf(() => parseStackDefinition("# stack\ncanonical: ok-1\nversion: '7'\n", 'f')).line, 3);
+    assert.equal(problemOf(() => parseStackDefinition('name: x\nconfig: 5\ncanonical: c-1\n', 'f')).line, 2);
+    assert.equal(problemOf(() => parseStackDefinition('name: x\n', 'f')).line, undefined);
   });
 
   it('version is quote-insensitive, missing is 1; an empty config is a stack without use cases', () => {
@@ -99,6 +103,43 @@ describe('stack files read as Go yaml.v2 reads them', () => {
       'f',
     ).definition;
     assert.deepEqual(modern.useCases[0]!.files.terragrunt, { root: { path: 'tg/root.hcl', destination: 'r.hcl' } });
+  });
+
+  it('text fields keep numbers and booleans as written, as yaml.v2 fills Go strings', () => {
+    const { definition } = parseStackDefinition(
+      'version: 2\ncanonical: k-1\nname: 1.20\ndescription: yes\nkeywords: [on, 0x1F]\ntemplate: true\ntechnologies:\n- {technology: kubernetes, version: 1.10}\n',
+      'f',
+    );
+    assert.equal(definition.version, '2');
+    assert.equal(definition.name, '1.20');
+    assert.equal(definition.description, 'yes');
+    assert.deepEqual(definition.keywords, ['on', '0x1F']);
+    assert.deepEqual(definition.technologies, [{ technology: 'kubernetes', version: '1.10' }]);
+    assert.equal(definition.blueprint, true);
+  });
+
+  it('dependencies given as bare refs are read as {ref}; hooks and templating entries leave no file', () => {
+    const { definition, warnings } = parseStackDefinition(
+      [
+        'version: 4',
+        'canonical: dep-1',
+        'name: D',
+        'dependencies: [simplev4, {ref: "acme:simpletf4", required: true}]',
+        'config:',
+        '  u:',
+        '    pipeline:',
+        '      pipeline: {path: p.yml, hooks: {on_create: ["job:created"]}}',
+        '    templating:',
+        '      var_path: v.json',
+        '      templates: [{paths: [t.tmpl], destination: out, config: {destination_is_file: true}}]',
+        '',
+      ].join('\n'),
+      'f',
+    );
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(definition.dependencies, [{ ref: 'simplev4' }, { ref: 'acme:simpletf4', required: true }]);
+    assert.equal(definition.useCases[0]!.pipeline, 'p.yml');
+    assert.deepEqual(definition.useCases[0]!.files.templating, {});
   });
 
   it('every stack marker at any depth, .yml winning over .yaml; paths never leave the repository', () => {

@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { stringify } from 'yaml';
 import {
   evaluateCondition,
   FormsBudgetError,
@@ -16,6 +17,7 @@ import {
   setYamlKey,
   validateForms,
 } from '../../src/engines/forms/index.js';
+import { pairText } from '../../src/engines/forms/yaml-edit.js';
 import { linearRegExp } from '../../src/platform/text/linear-regexp.js';
 import { FIXTURE_CONTEXT, formsFixtures } from './forms-fixtures.js';
 
@@ -81,6 +83,29 @@ describe('YAML variables edited in place', () => {
   });
 });
 
+describe('pairs written without the YAML printer', () => {
+  it('are exactly what the printer writes, for every default of the fixtures and awkward values', () => {
+    const values: unknown[] = [
+      ...['', 'y', 'No', 'ON', 'null', 'Null', '~', '-', '?', ':', 'a:', 'a: b', 'a #b', 'a#b', 'a ', ' a', 'a\tb'],
+      ...['((aws.access_key))', 'git@github.com:MyUser/config.git', 'West Europe', '/grafana/', '(a: b)', 'x\u0001'],
+      ...['1.3.4', '0x1F', '2001-12-14', '.inf', '1:20', 'eu-west-3', 'a\nb', 'a---', '(', 'é', 'a\ud800'],
+      ...[true, false, 0, -0, 7, -12, 2 ** 53, 1.5, null, [], {}, ['a'], { a: 1 }],
+    ];
+    for (const fx of formsFixtures()) {
+      const tree = validateForms(loadFormsText(fx.text, { stackVersion: fx.stackVersion, name: fx.label }).file, {
+        compileRegExp,
+      }).forms;
+      for (const uc of tree.use_cases)
+        for (const s of uc.sections) for (const g of s.groups) for (const v of g.vars) values.push(v.default);
+    }
+    const printer = (key: string, value: unknown) =>
+      stringify({ [key]: value }, { version: '1.1', merge: true, uniqueKeys: false, lineWidth: 0 }).replace(/\n$/, '');
+    for (const key of ['key', 'aws_region', 'a.b', 'y', 'on', '1a', 'a b']) {
+      for (const value of values) assert.equal(pairText(key, value), printer(key, value), JSON.stringify([key, value]));
+    }
+  });
+});
+
 describe('conditions', () => {
   it('evaluates the documented expressions', () => {
     const values = { vm: 'Normal', cpu: 4, add_disks: 0, mdc: true, host_pool_type: 'Pooled', ecr: false };
@@ -94,6 +119,12 @@ describe('conditions', () => {
     assert.equal(evalCond('host_pool_type==Pooled', values), true);
     assert.equal(evalCond('host_pool_type==Personal', values), false);
     assert.equal(evalCond('$cpu > -1', values), true);
+    // Keys may hold hyphens (Terraform module names); a legacy right-hand word too.
+    assert.equal(
+      evalCond('$module.aws-vm.create_dns == true && $cpu > -1', { 'module.aws-vm.create_dns': true, cpu: 4 }),
+      true,
+    );
+    assert.equal(evalCond('region==eu-west-1', { region: 'eu-west-1' }), true);
     // Different types are never equal, a missing variable is nothing, and only `true` is true.
     assert.equal(evalCond("$cpu == '4'", values), false);
     assert.equal(evalCond("$missing == ''", values), false);
@@ -341,6 +372,160 @@ describe('interpolation', () => {
           { samples: { ...SAMPLES, variables: `a: ${big}\n` }, compileRegExp, maxOutputBytes: 500 },
         ),
       FormsBudgetError,
+    );
+  });
+});
+
+describe('widgets and rules seen in catalogs beyond the fixtures', () => {
+  const FORM = `
+version: "2"
+use_cases:
+- name: default
+  sections:
+  - name: App
+    groups:
+    - name: Team
+      technologies: [pipeline]
+      vars:
+      - name: Members
+        key: members
+        widget: dropdown
+        type: array
+        widget_config: {multiselect: true}
+        values:
+        - {label: Ann, value: ann@example.com}
+        - {label: Bob, value: bob@example.com}
+        default: [Ann]
+      - name: Engine
+        key: engine
+        widget: radios
+        type: map
+        values: [{label: PostgreSQL, value: postgresql}, {label: MySQL, value: mysql}]
+        default: PostgreSQL
+      - name: Subnets
+        key: subnets
+        widget: cy_inventory_resource
+        type: array
+        widget_config: {attribute: id, filters: {type: aws_subnet}}
+        validations:
+        - array: {min_elems: 2}
+          error_message: pick two subnets
+        default: [subnet-a, subnet-b]
+      - name: Networks
+        key: networks
+        widget: simple_text
+        type: array
+`;
+  const samples = { variables: 'members: []\n' };
+  const forms = () => valid(parseGoYaml(FORM).value);
+
+  it('validates multiple choices, labelled radios, inventory lists and element-count rules', () => {
+    assert.deepEqual(forms().errors, []);
+  });
+
+  it('stores the values of the chosen labels and checks each element and the count', () => {
+    const run = (values: Record<string, unknown>) =>
+      interpolate(forms().forms, 'default', { App: { Team: values } }, { samples, compileRegExp });
+    const r = run({});
+    assert.deepEqual(r.errors, []);
+    assert.match(r.files.variables, /members:\n {2}- ann@example\.com\n/);
+    assert.match(r.files.variables, /engine: postgresql\n/);
+    assert.deepEqual(run({ members: ['Bob', 'Eve'], subnets: ['subnet-a'] }).errors, [
+      'vars: section "App" group "Team" key "members": "Eve" is not one of the allowed values',
+      'vars: section "App" group "Team" key "subnets": pick two subnets',
+    ]);
+  });
+
+  it('accepts text areas of any type, numeric inventory attributes, quota mappings and templated values_ref', () => {
+    const form = {
+      use_cases: [
+        {
+          name: 'u',
+          sections: [
+            {
+              name: 'S',
+              groups: [
+                {
+                  name: 'G',
+                  technologies: ['terraform'],
+                  vars: [
+                    { name: 'Multi-AZ', key: 'multiaz', widget: 'text_area', type: 'boolean' },
+                    { name: 'Count', key: 'count', widget: 'number', type: 'integer' },
+                    { name: 'VPC', key: 'vpc', widget: 'cy_inventory_resource', type: 'integer' },
+                    {
+                      name: 'Size',
+                      key: 'size',
+                      widget: 'slider_list',
+                      type: 'map',
+                      values: [{ label: 'XS', value: 't3.micro' }],
+                      quota_config: { mapping: { 't3.micro': '2 cpu, 2 memory' }, count_ref: 'count' },
+                    },
+                    {
+                      name: 'Owner',
+                      key: 'owner',
+                      widget: 'dropdown',
+                      type: 'map',
+                      values_ref: `https://values.example.com/v.json?owner=($ project_owner_canonical $)&r=\${region}`,
+                    },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    assert.deepEqual(valid(form).errors, []);
+    const vars = form.use_cases[0]!.sections[0]!.groups[0]!.vars;
+    vars[3]!.quota_config = { count_ref: 'count' } as any;
+    vars[4]!.values_ref = 'https://values.example.com/a b';
+    assert.equal(valid(form).errors.length, 2);
+  });
+
+  it('knows terragrunt, custom and templating groups (values not written here) and a use case without sections', () => {
+    const text = `
+use_cases:
+- name: dev
+  sections:
+  - name: App
+    groups:
+    - name: Both
+      technologies: [pipeline, terragrunt]
+      vars:
+      - {name: Region, key: region, widget: simple_text, type: string, default: us-west-1}
+    - name: Shared
+      technologies: [custom, terraform, templating]
+      vars:
+      - {name: Message, key: module.hello.message, widget: simple_text, type: string, default: hi}
+- name: testenv
+#  sections: commented out
+`;
+    const { errors, forms } = valid(parseGoYaml(text).value);
+    assert.deepEqual(errors, []);
+    assert.deepEqual(forms.use_cases[1], { name: 'testenv', sections: [] });
+    const r = interpolate(
+      forms,
+      'dev',
+      {},
+      {
+        samples: { variables: '', terraform: { main: 'module "hello" {\n  message = "x"\n}\n' } },
+        compileRegExp,
+      },
+    );
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.files.variables, 'region: us-west-1\n');
+    assert.equal(r.files.terraform.main, 'module "hello" {\n  message = "hi"\n}\n');
+    assert.deepEqual(valid(parseGoYaml(text.replace('terragrunt]', 'terraformish]')).value).errors.length, 1);
+  });
+
+  it('still refuses a multiple-choice default outside the values and a malformed count rule', () => {
+    const bad = FORM.replace('default: [Ann]', 'default: [Zoe]').replace('min_elems: 2', 'min_elems: two');
+    assert.deepEqual(
+      valid(parseGoYaml(bad).value).errors.map((e) => e.replace(/^.*: The Forms /, '')),
+      [
+        'Default has an invalid format: "Zoe" is not one of the values',
+        'Validations has an invalid format: rule #1 "array" takes min_elems and max_elems, counts of elements',
+      ],
     );
   });
 });

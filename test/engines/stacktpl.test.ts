@@ -102,6 +102,8 @@ describe('v3/v4 Go templates with ($ $) delimiters', () => {
       'catalog_repository_url',
       'cr_cred_path',
       'env_type_name',
+      'stackform_last_update_user_can',
+      'stackform_last_update_user_email',
     ]) {
       assert.ok(knownStackVariables().includes(name), name);
     }

@@ -56,11 +56,15 @@ function tokenize(src: string): Token[] {
       continue;
     }
     const isVar = c === '$';
-    // A minus sign only starts a negative number: variable names never hold one.
+    // A leading minus sign starts a negative number. Inside a name it is part of it: keys such as
+    // `module.aws-vm.create_dns` (the grammar has no subtraction), and legacy words like `eu-west-1`.
     const negative = c === '-' && /[0-9]/.test(src[i + 1] ?? '');
-    let j = isVar || negative ? i + 1 : i;
-    while (j < src.length && IDENT.test(src[j]!)) j++;
-    if (j === (isVar || negative ? i + 1 : i)) throw new FormsError(`unexpected "${c}" at position ${i + 1}`);
+    const start = isVar || negative ? i + 1 : i;
+    let j = start;
+    while (j < src.length && (IDENT.test(src[j]!) || (src[j] === '-' && j > start && IDENT.test(src[j + 1] ?? '')))) {
+      j++;
+    }
+    if (j === start) throw new FormsError(`unexpected "${c}" at position ${i + 1}`);
     const word = src.slice(isVar ? i + 1 : i, j);
     if (isVar) out.push({ t: 'var', v: word, pos: i });
     else if (/^-?\d+(\.\d+)?$/.test(word)) out.push({ t: 'num', v: Number(word), pos: i });

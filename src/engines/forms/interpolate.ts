@@ -68,7 +68,7 @@ export function interpolate(
     for (const technology of rv.technologies) {
       if (technology === 'pipeline') pipeline.push([rv.v.key, rv.value]);
       else if (technology === 'ansible') ansible.push([rv.v.key, rv.value]);
-      else terraform.push(rv);
+      else if (technology === 'terraform') terraform.push(rv);
     }
   }
   files.variables = setYamlKeys(files.variables, pipeline, 'variables');

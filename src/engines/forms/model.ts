@@ -1,6 +1,11 @@
 // The normalized forms tree (the contract's FormsFileV3) and the vocabulary of the format.
 
-export const TECHNOLOGIES = ['pipeline', 'terraform', 'ansible'] as const;
+/**
+ * Where a group's values go. `terragrunt`, `custom` and `templating` files are written by the stack's
+ * own tooling (the config repository keeps the values); this engine edits pipeline variables,
+ * Terraform and Ansible samples and leaves the others as they are.
+ */
+export const TECHNOLOGIES = ['pipeline', 'terraform', 'ansible', 'terragrunt', 'custom', 'templating'] as const;
 export type Technology = (typeof TECHNOLOGIES)[number];
 
 /**
@@ -33,30 +38,45 @@ const ANY: readonly VarType[] = VAR_TYPES;
 const TEXT: readonly VarType[] = ['string'];
 const NUMBERS: readonly VarType[] = ['integer', 'float'];
 
-/** Types each widget can edit: what public stacks use, widened where the widget obviously fits. */
+/**
+ * Types each widget can edit: what public stacks use, widened where the widget obviously fits. An
+ * `array` on a pick widget is a multiple choice (`widget_config.multiselect`); `radios` over
+ * `{label, value}` choices is `map` like a dropdown; inventory pickers may keep several resources or
+ * a numeric attribute; a text area is read as YAML, so it can give any type.
+ */
 export const WIDGET_TYPES: Record<Widget, readonly VarType[]> = {
   auto_complete: ['string', 'integer', 'float'],
-  dropdown: ['string', 'integer', 'float', 'map'],
-  radios: ['string', 'integer', 'float', 'boolean'],
+  dropdown: ['string', 'integer', 'float', 'map', 'array'],
+  radios: ['string', 'integer', 'float', 'boolean', 'map'],
   slider_list: ['string', 'integer', 'float', 'map'],
   slider_range: NUMBERS,
   number: NUMBERS,
-  simple_text: ['string', 'integer', 'float'],
+  simple_text: ['string', 'integer', 'float', 'array'],
   switch: ['boolean'],
-  text_area: ['string', 'array', 'map', 'raw'],
+  text_area: ANY,
   cy_cred: TEXT,
   cy_scs: TEXT,
   cy_crs: TEXT,
   cy_branch: TEXT,
-  cy_inventory_resource: TEXT,
+  cy_inventory_resource: ['string', 'integer', 'float', 'array'],
   hidden: ANY,
 };
 
 /** Widgets whose value is one of `values` (or of what `values_ref` returns). */
 export const PICK_WIDGETS: ReadonlySet<Widget> = new Set(['dropdown', 'radios', 'slider_list']);
 
+/** A pick widget holding a list: each element is one of the choices (a multiple-choice dropdown). */
+export function isMultiPick(v: Pick<FormVar, 'widget' | 'type'>): boolean {
+  return v.type === 'array' && PICK_WIDGETS.has(v.widget);
+}
+
+/**
+ * A rule of `validations`: a regexp on text values, or `array: {min_elems, max_elems}` on the number
+ * of elements of a list value (seen on multiple inventory pickers).
+ */
 export interface Validation {
-  regexp: string;
+  regexp?: string;
+  array?: { min_elems?: number; max_elems?: number };
   error_message?: string;
 }
 

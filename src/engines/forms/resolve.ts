@@ -13,7 +13,7 @@ import {
   type Technology,
 } from './model.js';
 import type { RegExpCompiler } from './validate.js';
-import { describe, isLabelled, pickChoice, valueProblem } from './values.js';
+import { describe, storedValue, valueProblem } from './values.js';
 
 export interface ResolvedVar {
   section: string;
@@ -91,7 +91,7 @@ export function resolveValues(uc: FormUseCase, input: FormValues, compileRegExp:
         errors.push(`${where}: ${failed}`);
         continue;
       }
-      const stored = choices?.some(isLabelled) ? pickChoice(choices, value)!.value : value;
+      const stored = storedValue(v, value, choices);
       vars.push({ section, group: group.name, technologies: group.technologies, v, value: stored });
     }
   }
@@ -145,8 +145,15 @@ function choicesOf(v: FormVar, test: (condition: string) => boolean): unknown[] 
 }
 
 function failedValidation(v: FormVar, value: unknown, compileRegExp: RegExpCompiler): string | undefined {
-  if (!Array.isArray(v.validations) || typeof value !== 'string') return undefined;
+  if (!Array.isArray(v.validations)) return undefined;
   for (const rule of v.validations) {
+    if (Array.isArray(value) && rule.array) {
+      const { min_elems: min, max_elems: max } = rule.array;
+      if ((min !== undefined && value.length < min) || (max !== undefined && value.length > max)) {
+        return rule.error_message ?? `${value.length} elements, expected ${min ?? 0} to ${max ?? 'any number'}`;
+      }
+    }
+    if (typeof value !== 'string' || rule.regexp === undefined) continue;
     let matcher: { test(input: string): boolean };
     try {
       matcher = compileRegExp(rule.regexp);

@@ -64,10 +64,12 @@ function listFormat(useCases: unknown, errors: string[]): RawUseCase[] {
       return;
     }
     const sections: RawUseCase['sections'] = [];
-    if (!Array.isArray(uc.sections)) {
+    // `- name: x` with its sections commented out: a use case with an empty form (yaml.v2 gives nil).
+    const listed = uc.sections ?? [];
+    if (!Array.isArray(listed)) {
       errors.push(`${INVALID}use case "${name}": "sections" must be a list`);
     } else {
-      uc.sections.forEach((s, j) => {
+      listed.forEach((s, j) => {
         const sName = isPlainObject(s) && typeof s.name === 'string' && s.name !== '' ? s.name : undefined;
         if (!isPlainObject(s) || sName === undefined) {
           errors.push(`${INVALID}use case "${name}": section #${j + 1} must be a map with a "name"`);

@@ -8,6 +8,7 @@ import {
   type FormsFile,
   type FormUseCase,
   type FormVar,
+  isMultiPick,
   isPlainObject,
   PICK_WIDGETS,
   TECHNOLOGIES,
@@ -18,7 +19,7 @@ import {
   type Widget,
 } from './model.js';
 import { INVALID, type RawGroup, readStructure } from './structure.js';
-import { describe, isLabelled, isTemplated, typeProblem } from './values.js';
+import { describe, isLabelled, isTemplated, pickChoice, typeProblem } from './values.js';
 
 /** Compiles a user's regular expression, throwing on bad syntax (linear-time engines only: see docs). */
 export type RegExpCompiler = (source: string) => { test(input: string): boolean };
@@ -211,8 +212,11 @@ function varProblems(v: FormVar, byKey: Map<string, FormVar>, options: ValidateO
   }
   if (v.quota_config !== undefined && v.quota_config !== null) {
     const q = v.quota_config;
-    if (!isPlainObject(q) || !QUOTA_TYPES.has(q.type as string)) {
-      out.push('The Forms Quota Config has an invalid format: "type" must be cpu, memory or storage');
+    // A `mapping` of choice -> "N cpu, M memory" stands for the type (quota per picked size).
+    if (!isPlainObject(q) || (!QUOTA_TYPES.has(q.type as string) && !isPlainObject(q.mapping))) {
+      out.push(
+        'The Forms Quota Config has an invalid format: "type" must be cpu, memory or storage (or a "mapping" given)',
+      );
     } else if (q.count_ref !== undefined && (typeof q.count_ref !== 'string' || !byKey.has(q.count_ref))) {
       out.push(`The Forms Quota Config has an invalid format: "count_ref" must name a variable of the use case`);
     }
@@ -268,12 +272,16 @@ function valuesProblems(v: FormVar, byKey: Map<string, FormVar>): string[] {
       }
       continue;
     }
+    // The choices of a multiple pick are its elements: any scalar, or {label, value}.
+    const multi = isMultiPick(v);
     for (const entry of list) {
       const problem = isLabelled(entry)
-        ? v.type === 'map' || v.type === 'raw'
+        ? v.type === 'map' || v.type === 'raw' || multi
           ? undefined
           : `{label, value} choices need type map`
-        : typeProblem(v.type, entry);
+        : multi
+          ? undefined
+          : typeProblem(v.type, entry);
       if (problem) {
         out.push(`The Forms Values has an invalid format: ${problem}`);
         break;
@@ -281,7 +289,8 @@ function valuesProblems(v: FormVar, byKey: Map<string, FormVar>): string[] {
     }
   }
   if (v.values_ref !== undefined && v.values_ref !== null) {
-    if (typeof v.values_ref !== 'string' || !/^https?:\/\/\S+$/i.test(v.values_ref)) {
+    // `($ ... $)` in the URL is filled with the component's context when the form is shown.
+    if (typeof v.values_ref !== 'string' || !/^https?:\/\/\S+$/i.test(withoutActions(v.values_ref))) {
       out.push('The Forms Values Ref has an invalid format: an http(s) URL is required');
     }
   }
@@ -319,6 +328,11 @@ function defaultProblems(v: FormVar, byKey: Map<string, FormVar>): string[] {
 
 function defaultProblem(v: FormVar, d: unknown, values: unknown[] | undefined): string | undefined {
   if (d === null || (isTemplated(d) && v.type !== 'string')) return undefined;
+  if (isMultiPick(v)) {
+    if (!Array.isArray(d)) return `${describe(d)} is not an array`;
+    const stray = values && d.find((element) => !pickChoice(values, element));
+    return stray === undefined ? undefined : `${describe(stray)} is not one of the values`;
+  }
   const labelled = values?.some(isLabelled);
   if (labelled) {
     return values!.some((c) => isLabelled(c) && (equal(c.label, d) || equal(c.value, d)))
@@ -378,8 +392,13 @@ function validationProblems(v: FormVar, options: ValidateOptions): string[] {
   if (!Array.isArray(v.validations)) return ['The Forms Validations has an invalid format: a list is required'];
   const out: string[] = [];
   v.validations.forEach((rule, i) => {
+    if (isPlainObject(rule) && rule.regexp === undefined && rule.array !== undefined) {
+      const problem = arrayRuleProblem(rule.array);
+      if (problem) out.push(`The Forms Validations has an invalid format: rule #${i + 1} ${problem}`);
+      return;
+    }
     if (!isPlainObject(rule) || typeof rule.regexp !== 'string') {
-      out.push(`The Forms Validations has an invalid format: rule #${i + 1} needs a "regexp"`);
+      out.push(`The Forms Validations has an invalid format: rule #${i + 1} needs a "regexp" (or "array")`);
       return;
     }
     if (rule.error_message !== undefined && typeof rule.error_message !== 'string') {
@@ -394,6 +413,27 @@ function validationProblems(v: FormVar, options: ValidateOptions): string[] {
     }
   });
   return out;
+}
+
+/** The text with each `($ ... $)` action replaced by one character (a linear scan). */
+function withoutActions(text: string): string {
+  let out = '';
+  let at = 0;
+  for (;;) {
+    const open = text.indexOf('($', at);
+    const close = open < 0 ? -1 : text.indexOf('$)', open + 2);
+    if (close < 0) return out + text.slice(at);
+    out += `${text.slice(at, open)}x`;
+    at = close + 2;
+  }
+}
+
+function arrayRuleProblem(rule: unknown): string | undefined {
+  const count = (n: unknown) => n === undefined || (typeof n === 'number' && Number.isInteger(n) && n >= 0);
+  if (!isPlainObject(rule) || !count(rule.min_elems) || !count(rule.max_elems)) {
+    return '"array" takes min_elems and max_elems, counts of elements';
+  }
+  return undefined;
 }
 
 const STRING_ATTRIBUTES = ['description', 'unit', 'values_ref', 'source'] as const;

@@ -1,6 +1,6 @@
 // Values against a variable's type and its allowed values.
 
-import { type FormVar, isPlainObject, type VarType } from './model.js';
+import { type FormVar, isMultiPick, isPlainObject, type VarType } from './model.js';
 
 /** Why `value` does not fit `type`, or undefined when it does. Integral floats are integers (CLI sends 1.0). */
 export function typeProblem(type: VarType, value: unknown): string | undefined {
@@ -57,6 +57,13 @@ export function equal(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** What a checked value of `v` stores: labelled choices store their `value` (each one, for a list). */
+export function storedValue(v: FormVar, value: unknown, choices: readonly unknown[] | undefined): unknown {
+  if (!choices?.some(isLabelled)) return value;
+  if (isMultiPick(v) && Array.isArray(value)) return value.map((element) => pickChoice(choices, element)!.value);
+  return pickChoice(choices, value)!.value;
+}
+
 /** Whether a string default is still a stack template (`($ ... $)`), to be rendered before it is typed. */
 export function isTemplated(value: unknown): boolean {
   return typeof value === 'string' && value.includes('($');
@@ -70,6 +77,12 @@ export function valueProblem(v: FormVar, value: unknown, choices: readonly unkno
     if (problem) return problem;
     if ((value as number) < min! || (value as number) > max!) return `${describe(value)} is outside [${min}, ${max}]`;
     return undefined;
+  }
+  if (isMultiPick(v)) {
+    if (!Array.isArray(value)) return `${describe(value)} is not an array`;
+    if (!choices) return undefined;
+    const stray = value.find((element) => !pickChoice(choices, element));
+    return stray === undefined ? undefined : `${describe(stray)} is not one of the allowed values`;
   }
   if (choices?.some(isLabelled)) {
     return pickChoice(choices, value) ? undefined : `${describe(value)} is not one of the allowed values`;

@@ -54,17 +54,24 @@ const V1_KEYS = ['pipeline', 'terraform', 'ansible'];
 
 /** Reads one `.cycloid.yml`; throws StackFileError (file, line, reason) when it cannot describe a stack. */
 export function parseStackDefinition(text: string, file: string): ParsedStack {
-  const { value, warnings } = readGoYaml(text, file);
+  const { value, texts, warnings, keyLines } = readGoYaml(text, file);
+  // Reasons start with the field they are about: its line is where the problem is reported.
   const fail = (reason: string): never => {
-    throw new StackFileError({ file, reason });
+    const line = keyLines.get(reason.split(':')[0]!.split('.')[0]!);
+    throw new StackFileError({ file, ...(line ? { line } : {}), reason });
   };
-  if (!isRecord(value)) fail('the file must be a YAML mapping of stack fields');
-  const doc = value as Record<string, unknown>;
-  const warn = (reason: string) => warnings.push({ file, reason });
+  if (!isRecord(value) || !isRecord(texts)) return fail('the file must be a YAML mapping of stack fields');
+  // Text fields as yaml.v2 fills Go strings (`version: 1.10` stays "1.10"); flags from the typed tree.
+  const typed = value;
+  const doc = texts;
+  const warn = (reason: string) => {
+    const line = keyLines.get(reason.split(':')[0]!.split('.')[0]!);
+    warnings.push({ file, ...(line ? { line } : {}), reason });
+  };
 
   let version: string;
   try {
-    version = String(parseStackVersion(doc.version));
+    version = String(parseStackVersion(typed.version));
   } catch (error) {
     return fail(`version: ${(error as Error).message}`);
   }
@@ -91,11 +98,12 @@ export function parseStackDefinition(text: string, file: string): ParsedStack {
       technologies: records(doc.technologies, 'technologies', warn).map((t) =>
         dropUndefined({ technology: scalar(t.technology), version: scalar(t.version) }),
       ),
-      dependencies: records(doc.dependencies, 'dependencies', warn).map((d) =>
+      // A dependency is `{ref, required}`; some catalogs list bare refs.
+      dependencies: records(bareRefs(typed.dependencies), 'dependencies', warn).map((d) =>
         dropUndefined({ ref: scalar(d.ref), required: typeof d.required === 'boolean' ? d.required : undefined }),
       ),
-      blueprint: doc.template === true,
-      quota: doc.quota === true,
+      blueprint: typed.template === true,
+      quota: typed.quota === true,
       useCases: readUseCases(doc.config, fail, warn),
     },
     warnings,
@@ -190,6 +198,10 @@ function records(value: unknown, field: string, warn: (reason: string) => void):
   const out = value.filter(isRecord);
   if (out.length < value.length) warn(`${field}: entries that are not mappings are ignored`);
   return out;
+}
+
+function bareRefs(value: unknown): unknown {
+  return Array.isArray(value) ? value.map((d) => (typeof d === 'string' ? { ref: d } : d)) : value;
 }
 
 function dropUndefined<T extends object>(value: T): T {

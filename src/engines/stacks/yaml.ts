@@ -2,7 +2,7 @@
 // booleans), anchors and `<<` merges, and a key repeated in one mapping keeps its last value (yaml.v2
 // accepts it; seven public forms files repeat `description` in one variable) with a warning.
 
-import { isScalar, LineCounter, parseDocument, visit } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 
 /** A problem in one file: where (line from 1, when known) and why. */
 export interface FileProblem {
@@ -20,7 +20,14 @@ export class StackFileError extends Error {
 
 export interface GoYaml {
   value: unknown;
+  /**
+   * The same tree with every number and boolean as written (`1.10`, `yes`): what yaml.v2 stores in a
+   * Go string field, where the JavaScript value would read `1.1` and `true`.
+   */
+  texts: unknown;
   warnings: FileProblem[];
+  /** Line (from 1) of each key of the top-level mapping: where a problem with a field is reported. */
+  keyLines: Map<string, number>;
 }
 
 /** Aliases expanded per document at most this many times: a "billion laughs" file ends with an error. */
@@ -36,6 +43,13 @@ export function readGoYaml(text: string, file: string): GoYaml {
     throw new StackFileError({ file, line: lineOf(first.pos[0]), reason: firstLine(first.message) });
   }
   const warnings: FileProblem[] = [];
+  const keyLines = new Map<string, number>();
+  if (isMap(doc.contents)) {
+    for (const pair of doc.contents.items) {
+      const line = isScalar(pair.key) ? lineOf(pair.key.range?.[0]) : undefined;
+      if (line !== undefined) keyLines.set(String((pair.key as { value: unknown }).value), line);
+    }
+  }
   visit(doc, {
     Map(_key, map) {
       const seen = new Set<string>();
@@ -54,7 +68,15 @@ export function readGoYaml(text: string, file: string): GoYaml {
     },
   });
   try {
-    return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), warnings };
+    const value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    visit(doc, {
+      Scalar(_key, node) {
+        if (typeof node.value === 'number' || typeof node.value === 'boolean') {
+          node.value = node.source ?? String(node.value);
+        }
+      },
+    });
+    return { value, texts: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), warnings, keyLines };
   } catch (error) {
     throw new StackFileError({ file, reason: firstLine((error as Error).message) });
   }

@@ -73,8 +73,13 @@ export const STACK_ALIASES: Record<Exclude<keyof StackContext, 'envVars' | 'envP
   component: ['component', 'component_canonical'],
   componentName: ['component_name'],
   useCase: ['use_case'],
-  stackformUpdatedByUser: ['stackform_updated_by_user', 'stackform_updated_by_user_username'],
-  stackformUpdatedByUserEmail: ['stackform_updated_by_user_email'],
+  // `stackform_last_update_user_*` are the names a backend test stack of special variables uses.
+  stackformUpdatedByUser: [
+    'stackform_updated_by_user',
+    'stackform_updated_by_user_username',
+    'stackform_last_update_user_can',
+  ],
+  stackformUpdatedByUserEmail: ['stackform_updated_by_user_email', 'stackform_last_update_user_email'],
   currentUserUsername: ['current_user_username'],
   currentUserEmail: ['current_user_email'],
   catalogRepository: ['catalog_repository', 'catalog_repository_canonical', 'scs_canonical'],
