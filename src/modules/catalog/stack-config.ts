@@ -4,6 +4,7 @@ import type { components } from '../../generated/contract.js';
 import type { Access } from '../../platform/authz/access.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { notFound } from '../../platform/errors.js';
+import { withComponentValues } from './component-values.js';
 import { renderOnPool } from './render-pool.js';
 import { type StackRow, stackContent } from './repo.js';
 import type { StackData } from './stack-render.js';
@@ -46,12 +47,24 @@ export async function stackConfig(
     query.environment_canonical !== undefined ||
     query.component_canonical !== undefined ||
     query.component_name !== undefined;
-  return renderOnPool('stack.configs', {
+  const configs = await renderOnPool('stack.configs', {
     stack: data,
     context: stackContextOf(access, stack, source, query),
     placed,
     useCase: query.use_case,
   });
+  // For an existing component, its forms show what it holds (`current`, `mismatch_values`).
+  return withComponentValues(
+    db,
+    access,
+    stack,
+    {
+      project: query.project_canonical,
+      environment: query.environment_canonical,
+      component: query.component_canonical,
+    },
+    configs,
+  );
 }
 
 /** A stack's indexed content as the render tasks take it. */

@@ -5,11 +5,13 @@ import {
   FormsBudgetError,
   FormsError,
   type FormsFile,
+  type FormUseCase,
   type FormValues,
   interpolate,
   loadFormsText,
   type Samples,
   validateForms,
+  withCurrentValues,
 } from '../../engines/forms/index.js';
 import { type PathDestination, repositoryPath, type UseCase } from '../../engines/stacks/index.js';
 import { renderStackFile, type StackContext, TemplateError } from '../../engines/stacktpl/index.js';
@@ -255,4 +257,15 @@ function asFailure(error: unknown, field: string): unknown {
     return new RenderFailure(`${field}: ${error.message}`);
   }
   return error;
+}
+
+export interface CurrentValuesRequest {
+  form: FormUseCase;
+  saved: FormValues;
+  files?: Required<Samples>;
+}
+
+/** A component's form with each var's `current` (or `mismatch_values`): stackforms.md. */
+export function currentValues(req: CurrentValuesRequest): FormUseCase {
+  return withCurrentValues(req.form, req.saved, req.files);
 }

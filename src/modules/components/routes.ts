@@ -1,6 +1,7 @@
 import { defineOperations, type HandlerContext, oncePerRequest } from '../../platform/http/operation.js';
 import { ownedPathEntity } from '../../platform/http/path-entity.js';
 import type { Module } from '../../platform/module.js';
+import { registerSavedComponentReader } from '../catalog/component-values.js';
 import { registerStackUsage } from '../catalog/usage.js';
 import { configRepositoryGit } from '../config-repositories/git-deps.js';
 import type { ModuleDeps } from '../deps.js';
@@ -8,6 +9,7 @@ import { environmentNotFound } from '../projects/environments.js';
 import { findEnvironment, findProject } from '../projects/repo.js';
 import { projectNotFound } from '../projects/service.js';
 import { componentsUsingStacks, findComponent } from './repo.js';
+import { savedComponentReader } from './saved-values.js';
 import {
   componentConfig,
   componentNotFound,
@@ -66,6 +68,7 @@ const withCommit = (text: string, commit: string | undefined) =>
 export function componentsModule(deps: ModuleDeps): Module {
   const git = configRepositoryGit(deps);
   registerStackUsage(componentsUsingStacks);
+  registerSavedComponentReader(savedComponentReader(git, deps.log));
 
   const operations = defineOperations({
     getComponents: {
