@@ -63,7 +63,9 @@ export async function renderOnPool<K extends keyof Tasks>(
     if (e.code === 'task' && e.remote?.name === 'RenderFailure') {
       throw unprocessable(e.message, JSON.parse(String(e.remote.fields.details ?? '[]')) as string[]);
     }
-    if (e.code === 'overloaded' || e.code === 'closed') {
+    // A render that never got a worker within the limit says nothing of its stack: the pool is busy.
+    const starved = e.code === 'timeout' && e.message.includes('waiting for a worker');
+    if (e.code === 'overloaded' || e.code === 'closed' || starved) {
       throw new AppError('ServiceUnavailable', 'rendering the stack: the render workers are busy, retry shortly', [], {
         'retry-after': '1',
       });
