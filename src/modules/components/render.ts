@@ -1,11 +1,14 @@
 import type { FormValues } from '../../engines/forms/index.js';
 import type { Access } from '../../platform/authz/access.js';
+import type { JwtSigner } from '../../platform/crypto/jwt.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { unprocessable } from '../../platform/errors.js';
 import { renderOnPool } from '../catalog/render-pool.js';
 import { type StackRow, sourceForTemplating } from '../catalog/repo.js';
 import { stackContextOf, stackData, useCaseKeys } from '../catalog/stack-config.js';
 import { checkConfigPath } from '../config-repositories/config-files.js';
+import { backendToken } from '../external-backends/machine-token.js';
+import { applicableBackend } from '../external-backends/repo.js';
 
 /** Where a component is (or is going): what the stack's `($ $)` templates and `config_root` see. */
 export interface Place {
@@ -24,11 +27,13 @@ export interface RenderedFile {
  * The files a component writes to its config repository (stackforms.md §7): the use case's samples
  * rendered as stack templates for `place` (`config_root` = `<project>/<env>/<component>`), then the
  * form values written in, on a render worker (catalog/stack-render.ts renderComponentDestinations).
- * Each destination is then checked as a config repository path.
+ * `inventory_jwt` is the token of the remote-state backend serving the environment, as for
+ * interpolateFormsConfig. Each destination is then checked as a config repository path.
  */
 export async function renderComponentFiles(
   db: DbHandle,
   access: Access,
+  signer: JwtSigner,
   stack: StackRow,
   place: Place,
   useCase: string,
@@ -47,6 +52,15 @@ export async function renderComponentFiles(
     component_canonical: place.component,
     component_name: place.componentName,
   });
+  // As interpolateFormsConfig: templates may pass the remote-state backend's token to Terraform.
+  const backend = await applicableBackend(
+    db,
+    access.organization.id,
+    'remote_tfstate',
+    place.project,
+    place.environment,
+  );
+  if (backend) context.inventoryJwt = backendToken(backend, signer);
   const files = await renderOnPool('stack.component-files', { stack: data, context, useCase, vars });
   return files.map((f) => {
     const path = f.destination.replace(/^\/+/, '');

@@ -66,7 +66,7 @@ const withCommit = (text: string, commit: string | undefined) =>
  * Pipelines (issue #15 item 9) and quotas are not built yet: their steps are marked in service.ts.
  */
 export function componentsModule(deps: ModuleDeps): Module {
-  const git = configRepositoryGit(deps);
+  const git = { ...configRepositoryGit(deps), signer: deps.signer };
   registerStackUsage(componentsUsingStacks);
   registerSavedComponentReader(savedComponentReader(git, deps.log));
 

@@ -1,6 +1,7 @@
-// getServiceCatalogConfig for an existing component: each form var's `current` is what the component
-// holds, and a var written to several technologies whose files were edited apart lists its values in
-// `mismatch_values` instead (docs/stackforms.md).
+// Components and their stack's rendering: getServiceCatalogConfig for an existing component shows in
+// each form var's `current` what the component holds, and a var written to several technologies whose
+// files were edited apart lists its values in `mismatch_values` instead (docs/stackforms.md); component
+// files get the remote-state backend's token (`inventory_jwt`) as interpolateFormsConfig does.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { makeApiKey } from './helpers/api-keys.js';
 import { catalogRepo, commitFiles } from './helpers/catalog-repos.js';
 import { configRepoFixture } from './helpers/config-repos.js';
 import { type TestOrg, type TestUser, tenant } from './helpers/factories.js';
+import { gitSync } from './helpers/git-servers.js';
 import { startServer, type TestServer, testEngines } from './helpers/server.js';
 
 const STACK_FILES: Record<string, string> = {
@@ -45,6 +47,18 @@ config:
   'web/pipeline/pipeline.yml': 'jobs: []\n',
   'web/pipeline/variables.sample.yml': 'message: x\n',
   'web/terraform/main.tf.sample': 'variable "size" {\n  default = "small"\n}\n',
+  'state/.cycloid.yml': `version: '4'
+name: State
+canonical: stack-state
+config:
+  default:
+    name: Default
+    pipeline:
+      pipeline: {path: pipeline.yml}
+      variables: {path: variables.yml, destination: '($ .config_root $)/variables.yml'}
+`,
+  'state/pipeline.yml': 'jobs: []\n',
+  'state/variables.yml': 'state_token: ($ .inventory_jwt $)\n',
 };
 
 const byKey = (config: any) =>
@@ -53,7 +67,7 @@ const byKey = (config: any) =>
   );
 
 for (const engine of testEngines()) {
-  describe(`current and mismatch_values of a component's form (${engine})`, () => {
+  describe(`components and their stack's rendering (${engine})`, () => {
     let server: TestServer;
     let user: TestUser;
     let org: TestOrg;
@@ -139,6 +153,31 @@ for (const engine of testEngines()) {
       assert.deepEqual(vars.ports.current, [80, 443]);
       assert.equal(vars.ports.mismatch_values, undefined);
       assert.equal(vars.message.current, 'hi there');
+    });
+
+    it('component files get the remote-state backend token, as interpolateFormsConfig does', async () => {
+      const create = () =>
+        server.request('POST', `/organizations/${org.canonical}/projects/shop/environments/prod/components`, {
+          token,
+          body: { name: 'state', service_catalog_ref: `${org.canonical}:stack-state`, use_case: 'default' },
+        });
+      // Without a backend the template cannot be rendered: a 422 naming the file.
+      const refused = await create();
+      assert.equal(refused.status, 422, refused.text);
+      assert.match(refused.body.errors[0].message, /variables\.yml.*inventory_jwt/);
+      const backend = await server.request('POST', `/organizations/${org.canonical}/external_backends`, {
+        token,
+        body: {
+          purpose: 'remote_tfstate',
+          project_canonical: 'shop',
+          configuration: { engine: 'HTTPStorage', url: 'https://state.example.com/shop' },
+        },
+      });
+      assert.equal(backend.status, 200, backend.text);
+      const res = await create();
+      assert.equal(res.status, 200, res.text);
+      const file = gitSync(['show', 'main:shop/prod/state/variables.yml'], configRepo);
+      assert.match(file, /^state_token: [\w-]+\.[\w-]+\.[\w-]+\n$/);
     });
 
     it('no current without an existing component the caller may read', async () => {
