@@ -134,9 +134,24 @@ for (const engine of testEngines()) {
       assert.equal(vars.size.current, 'large');
       assert.deepEqual(vars.ports.current, [80, 443]);
       for (const v of Object.values<any>(vars)) assert.equal(v.mismatch_values, undefined, v.key);
-      // The same with the use case named.
+      // The same with the use case named, and in what interpolateFormsConfig answers for the component.
       const one = await config(`use_case=default&${place}`);
       assert.equal(byKey(one.body.data.default).size.current, 'large');
+      const interpolated = await server.request(
+        'POST',
+        `/organizations/${org.canonical}/projects/shop/environments/prod/forms/config`,
+        {
+          token,
+          body: {
+            service_catalog_ref: `${org.canonical}:stack-web`,
+            use_case: 'default',
+            component_canonical: 'web',
+            vars: {},
+          },
+        },
+      );
+      assert.equal(interpolated.status, 200, interpolated.text);
+      assert.equal(byKey(interpolated.body.data).message.current, 'hi there');
     });
 
     it('files edited apart: the var lists every value and has no current', async () => {

@@ -3,6 +3,7 @@ import type { Access } from '../../platform/authz/access.js';
 import type { JwtSigner } from '../../platform/crypto/jwt.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { unprocessable } from '../../platform/errors.js';
+import { withComponentValues } from '../catalog/component-values.js';
 import { renderOnPool } from '../catalog/render-pool.js';
 import { sourceForTemplating } from '../catalog/repo.js';
 import { stackContextOf, stackData, useCaseKeys } from '../catalog/stack-config.js';
@@ -62,10 +63,13 @@ export async function interpolateFormsConfig(
     component_name: input['component-name'],
   });
   if (backend) context.inventoryJwt = backendToken(backend, signer);
-  return renderOnPool('stack.interpolate', {
+  const config = await renderOnPool('stack.interpolate', {
     stack: { ...data, ref: input.service_catalog_ref },
     context,
     useCase: input.use_case,
     vars: input.vars,
   });
+  // For an existing component, the form shows what it holds, as getServiceCatalogConfig does.
+  const componentPlace = { ...place, component: input.component_canonical };
+  return (await withComponentValues(db, access, stack, componentPlace, { [input.use_case]: config }))[input.use_case]!;
 }
