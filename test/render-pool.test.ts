@@ -77,7 +77,7 @@ describe('stack rendering off the event loop', { skip: missingPrograms('git') },
         GANTRY_GIT_ALLOW_LOCAL: 'true',
         GANTRY_RENDER_WORKERS: '1',
         GANTRY_RENDER_MAX_QUEUE: '1',
-        GANTRY_RENDER_TIMEOUT_MS: '1500',
+        GANTRY_RENDER_TIMEOUT_MS: '5000',
       },
     });
     ({ org, token } = await tenant(server));
@@ -86,7 +86,8 @@ describe('stack rendering off the event loop', { skip: missingPrograms('git') },
       main: {
         files: {
           ...stackFiles('over-budget', { main: OVER_BUDGET }),
-          ...stackFiles('too-slow', { a: SLOW, b: SLOW, c: SLOW, d: SLOW, e: SLOW, f: SLOW }),
+          // Twenty files of half a second each: past the limit on any machine.
+          ...stackFiles('too-slow', Object.fromEntries([...'abcdefghijklmnopqrst'].map((k) => [k, SLOW]))),
           ...stackFiles('quick', { main: 'name = "($ .component $)"\n' }),
         },
       },
@@ -119,12 +120,12 @@ describe('stack rendering off the event loop', { skip: missingPrograms('git') },
     console.log(
       `render ${took.toFixed(0)} ms; slowest concurrent GET /version ${worst.toFixed(1)} ms; event loop delay max ${blocked.toFixed(1)} ms`,
     );
-    assert.ok(blocked < Math.max(100, took / 3), `the event loop was held ${blocked.toFixed(0)} ms`);
+    assert.ok(blocked < Math.max(150, took / 2), `the event loop was held ${blocked.toFixed(0)} ms`);
     assert.equal(res.status, 422, res.text);
     assert.match(res.body.errors[0].message, /main\.tf: template: .*exceeded the step budget/);
     // On the event loop, the probe would wait for the whole render; off it, a probe costs milliseconds.
     assert.ok(
-      worst < Math.max(100, took / 3),
+      worst < Math.max(150, took / 2),
       `GET /version took up to ${worst.toFixed(0)} ms, the render ${took.toFixed(0)} ms`,
     );
   });
@@ -132,7 +133,7 @@ describe('stack rendering off the event loop', { skip: missingPrograms('git') },
   it('a render past the time limit is a 422 naming the limit', async () => {
     const res = await formsConfig('too-slow');
     assert.equal(res.status, 422, res.text);
-    assert.match(res.body.errors[0].message, /^service_catalog_ref: rendering the stack took longer than 1500 ms/);
+    assert.match(res.body.errors[0].message, /^service_catalog_ref: rendering the stack took longer than 5000 ms/);
     // The worker was replaced: the next render works.
     const next = await formsConfig('quick');
     assert.equal(next.status, 200, next.text);
