@@ -72,7 +72,7 @@ function parseArgs(args: string[]): Options | string {
     if (a === '-h' || a === '--help') return 'help';
     const eq = a.startsWith('--') ? a.indexOf('=') : -1;
     const flag = eq > 0 ? a.slice(0, eq) : a;
-    if (flag in FLAGS) {
+    if (Object.hasOwn(FLAGS, flag)) {
       const value = eq > 0 ? a.slice(eq + 1) : args[++i];
       if (value === undefined || value === '') return `${flag} needs a value`;
       options[FLAGS[flag as keyof typeof FLAGS]] = value;
@@ -178,11 +178,8 @@ export async function stackRender(args: string[], io: Io): Promise<number> {
     }
     return 0;
   } catch (e) {
-    if (e instanceof Refused || e instanceof StackFileError || e instanceof RenderFailure) {
-      io.stderr(`${e.message}\n`);
-      return 1;
-    }
-    if (e instanceof AppError) {
+    // The stack's or the values' problems (a destination that is no repository path is an AppError).
+    if (e instanceof Refused || e instanceof StackFileError || e instanceof RenderFailure || e instanceof AppError) {
       io.stderr(`${e.message}\n`);
       return 1;
     }
