@@ -75,7 +75,8 @@ export async function renderOnPool<K extends keyof Tasks>(
         `service_catalog_ref: rendering the stack took longer than ${options.timeoutMs} ms; its templates do too much work`,
       );
     }
-    if (e.code === 'crashed') {
+    // A worker that dies mid-render ran out of heap; one that never started is the server's own failure.
+    if (e.code === 'crashed' && !e.message.includes('did not start')) {
       throw unprocessable('service_catalog_ref: rendering the stack used more memory than allowed');
     }
     throw e;
