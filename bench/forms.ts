@@ -2,10 +2,14 @@
 // file; the target is under 5 ms per forms file for validate + interpolate.
 // Run: npm run bench:forms [rounds]
 
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { readStackDirectory } from '../src/commands/stack-render.js';
 import { interpolate, loadFormsText, type Samples, validateForms } from '../src/engines/forms/index.js';
+import { renderComponentDestinations } from '../src/modules/catalog/stack-render.js';
+import { ComputePool } from '../src/platform/compute/pool.js';
 import { linearRegExp } from '../src/platform/text/linear-regexp.js';
-import { FIXTURE_CONTEXT, type FormsFixture, formsFixtures } from '../test/engines/forms-fixtures.js';
+import { FIXTURE_CONTEXT, FIXTURES, type FormsFixture, formsFixtures } from '../test/engines/forms-fixtures.js';
 import { median, out } from './common.js';
 
 const rounds = Number(process.argv[2] ?? 50);
@@ -102,4 +106,44 @@ const fresh = [...perFileFresh.values()].map((times) => ({
 }));
 out(
   `with sample texts never edited before: worst ${Math.max(...fresh.map((f) => f.all)).toFixed(3)} ms per forms file, worst ${Math.max(...fresh.map((f) => f.one)).toFixed(3)} ms for one use case`,
+);
+
+// What a request pays: a component's files rendered as the server renders them (stack templates, then
+// the form), on the request's thread and on the render pool (one worker: the stack's data cloned over,
+// the files cloned back, a turn of the worker's loop).
+const pool = new ComputePool(new URL('../src/modules/catalog/render-task.ts', import.meta.url), { size: 1 });
+const direct: number[] = [];
+const pooled: number[] = [];
+const renderRounds = Math.max(5, Math.floor(rounds / 5));
+let worstDirect = 0;
+let worstPooled = 0;
+for (const fx of fixtures) {
+  const { data } = await readStackDirectory(dirname(join(FIXTURES, fx.label)));
+  for (const useCase of fx.useCases.keys()) {
+    const request = { stack: data, context: FIXTURE_CONTEXT, useCase, vars: {} };
+    const times = { direct: [] as number[], pooled: [] as number[] };
+    for (let i = 0; i < renderRounds + 1; i++) {
+      let started = performance.now();
+      try {
+        renderComponentDestinations(request);
+      } catch {
+        // Use cases whose form needs values fail the same way both ways: the time still counts.
+      }
+      const d = performance.now() - started;
+      started = performance.now();
+      await pool.run('stack.component-files', request).catch(() => undefined);
+      const p = performance.now() - started;
+      if (i === 0) continue; // warm-up (the worker's start, its caches)
+      times.direct.push(d);
+      times.pooled.push(p);
+    }
+    direct.push(median(times.direct));
+    pooled.push(median(times.pooled));
+    worstDirect = Math.max(worstDirect, median(times.direct));
+    worstPooled = Math.max(worstPooled, median(times.pooled));
+  }
+}
+await pool.close();
+out(
+  `component files of one use case (${direct.length} use cases x ${renderRounds} rounds): on the request's thread median ${median(direct).toFixed(3)} ms, worst ${worstDirect.toFixed(3)} ms; on the render pool median ${median(pooled).toFixed(3)} ms, worst ${worstPooled.toFixed(3)} ms (the event loop is free meanwhile)`,
 );

@@ -63,6 +63,15 @@ export interface Config {
     /** Time budget of one whole validation, every policy included, in ms (GANTRY_INFRA_POLICY_TIMEOUT_MS). */
     timeoutMs: number;
   };
+  /** Stack rendering (templates, forms) on worker threads, off the event loop (docs/stack-templating.md). */
+  render: {
+    /** Worker threads (GANTRY_RENDER_WORKERS; 0 = available cores minus one, at most 4). */
+    workers: number;
+    /** Time limit of one render, waiting for a worker included, in ms (GANTRY_RENDER_TIMEOUT_MS). */
+    timeoutMs: number;
+    /** Renders allowed to wait for a worker before new ones get a 503 (GANTRY_RENDER_MAX_QUEUE). */
+    maxQueue: number;
+  };
   /** First-start administrator and organization (generated when unset). */
   admin: { email: string | undefined; password: string | undefined; organization: string | undefined };
   /** Background jobs (platform/jobs, docs/jobs.md). */
@@ -136,6 +145,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     'GANTRY_GIT_MAX_REPO_MB',
     'GANTRY_INFRA_POLICY_MAX_STEPS',
     'GANTRY_INFRA_POLICY_TIMEOUT_MS',
+    'GANTRY_RENDER_WORKERS',
+    'GANTRY_RENDER_TIMEOUT_MS',
+    'GANTRY_RENDER_MAX_QUEUE',
     'GANTRY_SERVE_JOBS',
     'GANTRY_JOBS_CONCURRENCY',
     'GANTRY_JOBS_LEASE_MS',
@@ -281,6 +293,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     infraPolicies: {
       maxSteps: integer('GANTRY_INFRA_POLICY_MAX_STEPS', 10_000_000, 1_000, 1_000_000_000),
       timeoutMs: integer('GANTRY_INFRA_POLICY_TIMEOUT_MS', 10_000, 100, 600_000),
+    },
+    render: {
+      workers: integer('GANTRY_RENDER_WORKERS', 0, 0, 64),
+      timeoutMs: integer('GANTRY_RENDER_TIMEOUT_MS', 10_000, 100, 600_000),
+      maxQueue: integer('GANTRY_RENDER_MAX_QUEUE', 64, 1, 10_000),
     },
     admin: { email: adminEmail, password: adminPassword, organization: adminOrg },
     jobs: {

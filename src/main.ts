@@ -3,6 +3,7 @@ import { type CommandIo, UsageError } from './commands/cli.js';
 import { migrate } from './commands/migrate.js';
 import { policyEval } from './commands/policy-eval.js';
 import { serve } from './commands/serve.js';
+import { stackRender } from './commands/stack-render.js';
 import { templateRender } from './commands/template-render.js';
 import { worker } from './commands/worker.js';
 import { ConfigError } from './config.js';
@@ -56,6 +57,16 @@ const COMMANDS: Record<string, Command> = {
     run: async (args, io) => {
       if (args[0] !== 'render') throw new UsageError("template: the subcommand is 'render'");
       return templateRender(args.slice(1), lineIo(io));
+    },
+  },
+  stack: {
+    usage: `stack render DIR --use-case USE_CASE [--vars FILE] [--org O] [--project P] [--env E] [--component C]
+            render a stack folder's files for a component as the server does on creation, each after a
+            "# --- <destination>" line; errors with file, line and column on stderr (exit 1). No
+            configuration, no database`,
+    run: async (args, io) => {
+      if (args[0] !== 'render') throw new UsageError("stack: the subcommand is 'render'");
+      return stackRender(args.slice(1), lineIo(io));
     },
   },
   help: {

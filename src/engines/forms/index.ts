@@ -1,6 +1,7 @@
 // StackForms: reading `.forms.yml` (both formats), validating it, and rendering form values into a
 // use case's files. Pure: regular expressions are compiled by a function the caller gives (linear-time).
 
+export { type FormVarWithCurrent, withCurrentValues } from './current.js';
 export { FormsBudgetError, FormsError } from './errors.js';
 export { conditionVariables, type Expr, evaluateCondition, parseCondition } from './expr.js';
 export {

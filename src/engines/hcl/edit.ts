@@ -59,6 +59,26 @@ interface Splice {
 }
 
 /**
+ * The expression text of attributes, each in the first top-level block with its type and labels;
+ * undefined where the block or the attribute is missing. One tokenization for all.
+ */
+export function readAttributes(
+  src: string,
+  wanted: readonly { labels: readonly string[]; attr: string }[],
+): (string | undefined)[] {
+  const tokens = tokenize(src);
+  checkBalanced(tokens, src);
+  const blocks = indexBlocks(tokens);
+  return wanted.map((w) => {
+    const block = blocks.get(w.labels.join('\0'));
+    if (!block) return undefined;
+    block.attributes ??= indexAttributes(tokens, block.open + 1, block.close);
+    const at = block.attributes.get(w.attr);
+    return at && src.slice(tokens[at.valueStart]!.start, tokens[at.valueEnd]!.end);
+  });
+}
+
+/**
  * Applies many attribute edits to one file with a single tokenization (a form sets hundreds of
  * attributes of one sample). `found[i]` tells whether edit i's block exists; other edits still apply.
  */

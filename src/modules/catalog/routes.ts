@@ -12,6 +12,7 @@ import { createFromBlueprint } from './blueprint.js';
 import { repoBranches } from './branches.js';
 import { catalogGit } from './git.js';
 import { REINDEX_EVERY, reindexAll, reindexCatalogs } from './reindex.js';
+import { holdRenderPool } from './render-pool.js';
 import { findSource, sourceForTemplating } from './repo.js';
 import {
   type CatalogDeps,
@@ -73,6 +74,7 @@ export function catalogModule(deps: ModuleDeps): Module {
     urlPolicy: { outbound: deps.config.outbound, allowLocal: deps.config.gitAllowLocal },
     log: deps.log,
   };
+  let releaseRenderPool = async () => {};
   const operations = defineOperations({
     getServiceCatalogSources: {
       permission: { action: 'organization:service_catalog_source:list' },
@@ -236,5 +238,10 @@ export function catalogModule(deps: ModuleDeps): Module {
     credentialUsers: [namedRowsCredentialUser('catalog repository', 'service_catalog_sources', 'catalog_sources')],
     jobs: [handleJob(reindexCatalogs, async (_payload, ctx) => void (await reindexAll(catalog, ctx)))],
     schedules: [{ kind: reindexCatalogs, every: REINDEX_EVERY }],
+    // Stacks render on worker threads (render-pool.ts), started on first use and closed at shutdown.
+    start: async () => {
+      releaseRenderPool = holdRenderPool(deps.config.render);
+    },
+    stop: () => releaseRenderPool(),
   };
 }

@@ -1,15 +1,15 @@
-import { type PathDestination, repositoryPath, type UseCase } from '../../engines/stacks/index.js';
-import { renderStackFile, type StackContext, TemplateError } from '../../engines/stacktpl/index.js';
+import type { UseCase } from '../../engines/stacks/index.js';
+import type { StackContext } from '../../engines/stacktpl/index.js';
 import type { components } from '../../generated/contract.js';
 import type { Access } from '../../platform/authz/access.js';
 import type { DbHandle } from '../../platform/db/database.js';
-import { notFound, unprocessable } from '../../platform/errors.js';
+import { notFound } from '../../platform/errors.js';
+import { withComponentValues } from './component-values.js';
+import { renderOnPool } from './render-pool.js';
 import { type StackRow, stackContent } from './repo.js';
-import { cachedStackForms, useCaseForm } from './stack-forms.js';
+import type { StackData } from './stack-render.js';
 
 type ConfigsView = components['schemas']['ServiceCatalogConfigs'];
-type ConfigView = components['schemas']['ServiceCatalogConfig'];
-type PathDestView = components['schemas']['SCConfigPathDestConfig'];
 
 export interface ConfigQuery {
   use_case?: string;
@@ -22,7 +22,8 @@ export interface ConfigQuery {
 /**
  * The use cases of a stack with the content of each file they name. With a project, environment or
  * component in the query, destinations and contents are rendered for that place (notes §3) with the
- * stack templating engine; otherwise they are returned as written.
+ * stack templating engine; otherwise they are returned as written. Rendering runs on a render worker
+ * (render-pool.ts), never on the request's thread.
  *
  * Forms: the stored `.forms.yml`, loaded and validated by the StackForms engine with the same context,
  * gives each use case its `forms` (FormUseCase). A broken forms file leaves `forms` out (the stack is
@@ -34,14 +35,9 @@ export async function stackConfig(
   stack: StackRow,
   source: TemplatingSource,
   query: ConfigQuery,
-  /** What the caller knows beyond the query (the environment's `inventory_jwt`). */
-  extra: Partial<StackContext> = {},
 ): Promise<ConfigsView> {
-  const content = await stackContent(db, stack.id);
-  const useCases = JSON.parse(content.use_cases) as UseCase[];
-  const files = JSON.parse(content.files) as Record<string, string>;
-  const chosen = query.use_case === undefined ? useCases : useCases.filter((u) => u.key === query.use_case);
-  if (query.use_case !== undefined && chosen.length === 0) {
+  const data = await stackData(db, stack);
+  if (query.use_case !== undefined && !useCaseKeys(data).includes(query.use_case)) {
     throw notFound(
       `use_case: use case '${query.use_case}' of stack '${stack.organization_canonical}:${stack.canonical}'`,
     );
@@ -51,51 +47,43 @@ export async function stackConfig(
     query.environment_canonical !== undefined ||
     query.component_canonical !== undefined ||
     query.component_name !== undefined;
-  const base: StackContext = { ...stackContextOf(access, stack, source, query), ...extra };
-
-  const forms = content.forms ? cachedStackForms(content.forms, content.version, base).forms : undefined;
-  const out: ConfigsView = {};
-  for (const useCase of chosen) {
-    const context: StackContext = { ...base, useCase: useCase.key };
-    const render = (text: string, name: string) => (placed ? renderText(text, name, content.version, context) : text);
-    const fileOf = (path: string): { path: string; content: string } => {
-      const full = repositoryPath(content.directory, path);
-      return { path, content: render((full && files[full]) ?? '', full ?? path) };
-    };
-    const withDestination = (entry: PathDestination | undefined): PathDestView => ({
-      ...fileOf(entry?.path ?? ''),
-      destination: render(entry?.destination ?? '', `${useCase.key} destination`),
-    });
-    const tech = (name: string) => {
-      const entries = useCase.files[name];
-      if (!entries) return undefined;
-      return Object.fromEntries(Object.entries(entries).map(([key, entry]) => [key, withDestination(entry)]));
-    };
-    const config: ConfigView = {
-      name: useCase.name,
-      description: useCase.description,
-      cloud_provider: useCase.cloudProvider,
-      pipeline: { pipeline: fileOf(useCase.pipeline ?? ''), variables: withDestination(useCase.variables) },
-    };
-    const form = useCaseForm(forms, useCase.key);
-    if (form) config.forms = form as ConfigView['forms'];
-    const terraform = tech('terraform');
-    const ansible = tech('ansible');
-    if (terraform) config.terraform = terraform;
-    if (ansible) config.ansible = ansible;
-    out[useCase.key] = config;
-  }
-  return out;
+  const configs = await renderOnPool('stack.configs', {
+    stack: data,
+    context: stackContextOf(access, stack, source, query),
+    placed,
+    useCase: query.use_case,
+  });
+  // For an existing component, its forms show what it holds (`current`, `mismatch_values`).
+  return withComponentValues(
+    db,
+    access,
+    stack,
+    {
+      project: query.project_canonical,
+      environment: query.environment_canonical,
+      component: query.component_canonical,
+    },
+    configs,
+  );
 }
 
-function renderText(text: string, name: string, version: string, context: StackContext): string {
-  if (text === '') return text;
-  try {
-    return renderStackFile(text, { version, context, name }).output;
-  } catch (error) {
-    if (error instanceof TemplateError) throw unprocessable(`${name}: ${error.message}`);
-    throw error;
-  }
+/** A stack's indexed content as the render tasks take it. */
+export async function stackData(db: DbHandle, stack: StackRow): Promise<StackData> {
+  const content = await stackContent(db, stack.id);
+  return {
+    ref: `${stack.organization_canonical}:${stack.canonical}`,
+    canonical: stack.canonical,
+    version: content.version,
+    directory: content.directory,
+    useCases: content.use_cases,
+    files: content.files,
+    forms: content.forms,
+  };
+}
+
+/** The use case keys of a stack (its use cases are a small JSON text, read here to answer 404s early). */
+export function useCaseKeys(data: StackData): string[] {
+  return (JSON.parse(data.useCases) as UseCase[]).map((u) => u.key);
 }
 
 /** What stack templates may say about a stack's catalog repository (repo.ts sourceForTemplating). */

@@ -1,6 +1,7 @@
 import { defineOperations, type HandlerContext, oncePerRequest } from '../../platform/http/operation.js';
 import { ownedPathEntity } from '../../platform/http/path-entity.js';
 import type { Module } from '../../platform/module.js';
+import { registerSavedComponentReader } from '../catalog/component-values.js';
 import { registerStackUsage } from '../catalog/usage.js';
 import { configRepositoryGit } from '../config-repositories/git-deps.js';
 import type { ModuleDeps } from '../deps.js';
@@ -8,6 +9,7 @@ import { environmentNotFound } from '../projects/environments.js';
 import { findEnvironment, findProject } from '../projects/repo.js';
 import { projectNotFound } from '../projects/service.js';
 import { componentsUsingStacks, findComponent } from './repo.js';
+import { savedComponentReader } from './saved-values.js';
 import {
   componentConfig,
   componentNotFound,
@@ -64,8 +66,9 @@ const withCommit = (text: string, commit: string | undefined) =>
  * Modules that follow components (pipelines, quotas) are asked and told through `componentListeners`.
  */
 export function componentsModule(deps: ModuleDeps): Module {
-  const git = configRepositoryGit(deps);
+  const git = { ...configRepositoryGit(deps), signer: deps.signer };
   registerStackUsage(componentsUsingStacks);
+  registerSavedComponentReader(savedComponentReader(git, deps.log));
 
   const operations = defineOperations({
     getComponents: {

@@ -2,6 +2,7 @@ import type { FormValues } from '../../engines/forms/index.js';
 import { type Access, demand } from '../../platform/authz/access.js';
 import { canonicalFromName } from '../../platform/canonical.js';
 import { type ComponentChange, checkComponentChange, componentChanged } from '../../platform/component-listeners.js';
+import type { JwtSigner } from '../../platform/crypto/jwt.js';
 import { nowSeconds } from '../../platform/db/columns.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { NOTHING } from '../../platform/db/listing.js';
@@ -34,6 +35,11 @@ export interface UpdateComponentInput {
   description?: string;
   use_case: string;
   vars?: FormValues;
+}
+
+/** What component writes need: the config repositories' git, and the signer of backend tokens (`inventory_jwt`). */
+export interface WriteDeps extends GitDeps {
+  signer: JwtSigner;
 }
 
 /** Where a component sits: its project and environment rows. */
@@ -151,7 +157,7 @@ async function stackOfBody(db: DbHandle, access: Access, ref: string): Promise<S
  */
 async function commitFiles(
   db: DbHandle,
-  git: GitDeps,
+  git: WriteDeps,
   access: Access,
   project: ProjectRow,
   stack: StackRow,
@@ -160,7 +166,7 @@ async function commitFiles(
   vars: FormValues,
   title: string,
 ): Promise<string | undefined> {
-  const files = await renderComponentFiles(db, access, stack, place, useCase, vars);
+  const files = await renderComponentFiles(db, access, git.signer, stack, place, useCase, vars);
   if (files.length === 0) return undefined;
   const repository = await findConfigRepository(db, access.organization.id, project.config_repository_canonical);
   if (!repository) throw conflict(`project '${project.canonical}' has no config repository`);
@@ -172,7 +178,7 @@ const placeTitle = (place: Place) =>
 
 export async function prepareCreate(
   db: DbHandle,
-  git: GitDeps,
+  git: WriteDeps,
   access: Access,
   scope: Scope,
   input: NewComponentInput,
@@ -268,7 +274,7 @@ async function stackOfComponent(db: DbHandle, row: ComponentRow): Promise<StackR
 
 export async function prepareUpdate(
   db: DbHandle,
-  git: GitDeps,
+  git: WriteDeps,
   access: Access,
   scope: Scope,
   row: ComponentRow,
@@ -357,7 +363,7 @@ export interface MigratePlan extends Prepared {
  */
 export async function prepareMigrate(
   db: DbHandle,
-  git: GitDeps,
+  git: WriteDeps,
   access: Access,
   scope: Scope,
   row: ComponentRow,
