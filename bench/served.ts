@@ -12,12 +12,14 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type AutocannonResult, autocannon, BARE_BODY, envNumber, median, out, round1 } from './common.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const require = createRequire(import.meta.url);
 const DURATION = envNumber('BENCH_DURATION', 4, 1);
 const CONNECTIONS = envNumber('BENCH_CONNECTIONS', 10, 1);
 const ROUNDS = envNumber('BENCH_ROUNDS', 3, 1);
@@ -67,7 +69,7 @@ async function call(base: string, method: string, path: string, token?: string, 
 
 interface Target {
   label: string;
-  server: 'bare' | 'bare-page' | 'gantry';
+  server: 'bare' | 'bare-page' | 'fastify' | 'gantry' | 'gantry-warn';
   path: string;
   method?: string;
   token?: string;
@@ -121,6 +123,18 @@ async function main() {
       /bare at (http:\/\/\S+)/,
     );
     children.push(bare.child);
+    // The floor under GET /version: Fastify alone (no hooks, no logger) answering the same body, and
+    // Gantry with its request log off (GANTRY_LOG_LEVEL=warn): what the framework, then the request
+    // log line, take of the bare server's speed.
+    const fastify = await startProcess(
+      [
+        '-e',
+        `const b=${JSON.stringify(BARE_BODY)};const a=require(${JSON.stringify(require.resolve('fastify'))})({logger:false});a.get('/',(q,r)=>{r.type('application/json; charset=utf-8');return b});a.listen({port:0,host:'127.0.0.1'}).then(()=>console.log('fastify at http://127.0.0.1:'+a.server.address().port))`,
+      ],
+      process.env,
+      /fastify at (http:\/\/\S+)/,
+    );
+    children.push(fastify.child);
     const env: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('GANTRY_')) env[k] = v;
     Object.assign(env, {
@@ -135,6 +149,12 @@ async function main() {
       /Gantry is running at (http:\/\/\S+)/,
     );
     children.push(gantry.child);
+    const quiet = await startProcess(
+      [join(root, 'bin', 'gantry.js'), 'serve'],
+      { ...env, GANTRY_DATA_DIR: mkdtempSync(join(dataDir, 'warn-')), GANTRY_LOG_LEVEL: 'warn' },
+      /Gantry is running at (http:\/\/\S+)/,
+    );
+    children.push(quiet.child);
     const base = gantry.url.replace(/\/$/, '');
 
     // Seed over HTTP, as a client would: log in, 60 teams, an API key.
@@ -185,6 +205,8 @@ async function main() {
     const targets: Target[] = [
       { label: 'bare node:http GET /', server: 'bare', path: '/' },
       { label: 'bare node:http, the 50-team page body', server: 'bare-page', path: '/' },
+      { label: 'Fastify alone GET / (same body)', server: 'fastify', path: '/' },
+      { label: 'GET /version, log level warn', server: 'gantry-warn', path: '/version' },
       { label: 'GET /version', server: 'gantry', path: '/version' },
       { label: 'GET one team (session)', server: 'gantry', path: '/organizations/main/teams/team-007', token },
       {
@@ -209,7 +231,7 @@ async function main() {
     const p99 = new Map<string, number[]>();
     for (let round = 1; round <= ROUNDS; round++) {
       for (const target of targets) {
-        const server = { bare, 'bare-page': samePage, gantry }[target.server];
+        const server = { bare, 'bare-page': samePage, fastify, gantry, 'gantry-warn': quiet }[target.server];
         const before = cpuMs(server.child.pid!);
         const r = await load(server.url.replace(/\/$/, ''), target);
         const used = cpuMs(server.child.pid!) - before;

@@ -19,7 +19,7 @@ import { loadContract } from '../src/platform/http/contract.js';
 import { installMetrics } from '../src/platform/http/metrics.js';
 import { compileOperation } from '../src/platform/http/registrar.js';
 import { createSchemaCompiler } from '../src/platform/http/schemas.js';
-import { createRequestLogger } from '../src/platform/log.js';
+import { batchLines, createRequestLine, createRequestLogger } from '../src/platform/log.js';
 import { envNumber, median, out, round1 } from './common.js';
 
 const ROUNDS = envNumber('BENCH_ROUNDS', 5, 1);
@@ -75,11 +75,15 @@ async function main() {
 
   await add('request id (randomUUID)', () => randomUUID());
 
-  const logger = createRequestLogger(
+  // The same destination kind as standard output in production (sonic-boom, buffered 8 KiB).
+  const devNull = () => pino.destination({ dest: '/dev/null', sync: false, minLength: 8192 }) as unknown as Writable;
+  const logger = createRequestLogger({ logLevel: 'info', logPretty: false }, devNull());
+  const requestLine = createRequestLine({ logLevel: 'info', logPretty: false }, devNull())!;
+  // As `gantry serve` writes them: batched into the buffered stream 16 KiB at a time.
+  const batchedLine = createRequestLine(
     { logLevel: 'info', logPretty: false },
-    // The same destination kind as standard output in production (sonic-boom, buffered 8 KiB).
-    pino.destination({ dest: '/dev/null', sync: false, minLength: 8192 }) as unknown as Writable,
-  );
+    batchLines(pino.destination({ dest: '/dev/null', sync: false, minLength: 8192 })),
+  )!;
   const request = {
     method: 'GET',
     url: '/organizations/main/teams/team-007',
@@ -90,7 +94,11 @@ async function main() {
     },
   } as unknown as FastifyRequest;
   const reply = { statusCode: 200, elapsedTime: 1.7 } as unknown as FastifyReply;
-  await add('request log line (info, buffered)', () => logger.info({ req: request, status: 200, ms: 2 }, 'request'));
+  await add('request log line through pino (info, buffered)', () =>
+    logger.info({ req: request, status: 200, ms: 2 }, 'request'),
+  );
+  await add('request log line composed, one stream write each', () => requestLine(request, 200, 2));
+  await add('request log line as served (composed, batched writes)', () => batchedLine(request, 200, 2));
 
   const metricsApp = Fastify();
   const record = installMetrics(metricsApp);
