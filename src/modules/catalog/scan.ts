@@ -14,7 +14,7 @@ import {
 } from '../../engines/stacks/index.js';
 import type { StackContext } from '../../engines/stacktpl/index.js';
 import type { Git, GitRemote } from '../../platform/git/index.js';
-import { cachedStackForms } from './stack-forms.js';
+import { cachedStackForms, formsProblemLine } from './stack-forms.js';
 
 /** Bumped when indexing reads files differently: sources indexed by an older version are read again. */
 export const INDEX_VERSION = 2;
@@ -99,7 +99,10 @@ export async function scanRepository(
       .update(JSON.stringify([INDEX_VERSION, marker.directory, extra, forms, readme, Object.entries(files).sort()]))
       .digest('hex');
     const formsIssue = formsProblem({ forms, parsed });
-    if (formsIssue) warnings.push({ file: formsPath, reason: `forms disabled: ${formsIssue}` });
+    if (formsIssue) {
+      const line = formsProblemLine(formsIssue, forms ?? '');
+      warnings.push({ file: formsPath, ...(line ? { line } : {}), reason: `forms disabled: ${formsIssue}` });
+    }
     return { directory: marker.directory, parsed, forms, readme, files, digest };
   });
   problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));

@@ -50,6 +50,23 @@ export function cachedStackForms(text: string, stackVersion: unknown, context: S
   return loaded;
 }
 
+/**
+ * The line of `.forms.yml` a problem is about: the one the message names (YAML and template errors),
+ * else the line declaring the variable it names (`variable "x"` → `key: x`), else none.
+ */
+export function formsProblemLine(problem: string, text: string): number | undefined {
+  const named = /\.forms\.ya?ml:(\d+)/.exec(problem);
+  if (named) return Number(named[1]);
+  const variable = /variable "([^"]{1,200})"/.exec(problem)?.[1];
+  if (variable === undefined) return undefined;
+  const lines = text.split('\n');
+  const index = lines.findIndex((line) => {
+    const match = /^\s*-?\s*key:\s*(.*?)\s*$/.exec(line);
+    return match !== null && match[1]!.replace(/^(['"])(.*)\1$/, '$2') === variable;
+  });
+  return index < 0 ? undefined : index + 1;
+}
+
 /** The form of one use case (forms name use cases as `.cycloid.yml` keys them). */
 export function useCaseForm(forms: FormsFile | undefined, useCase: string): FormUseCase | undefined {
   return forms?.use_cases.find((u) => u.name === useCase);

@@ -139,7 +139,9 @@ export function renderInterpolated(req: InterpolateRequest): ConfigView {
   const ref = req.stack.ref;
   const config = renderConfigs({ ...req, placed: true })[req.useCase];
   if (!config) throw new RenderFailure(`use_case: stack '${ref}' has no use case '${req.useCase}'`);
-  if (!config.forms) throw new RenderFailure(`use_case: stack '${ref}' has no usable form for '${req.useCase}'`);
+  if (!config.forms) {
+    throw new RenderFailure(`use_case: stack '${ref}' has no usable form for '${req.useCase}': ${whyNoForm(req)}`);
+  }
   const forms: FormsFile = { version: '3', use_cases: [config.forms as FormsFile['use_cases'][number]] };
   let result: ReturnType<typeof interpolate>;
   try {
@@ -154,6 +156,14 @@ export function renderInterpolated(req: InterpolateRequest): ConfigView {
   writeBack(config.terraform, result.files.terraform);
   writeBack(config.ansible, result.files.ansible);
   return config;
+}
+
+/** Why a use case has no form at this place: no file, a file that fails here, or no form of that name. */
+function whyNoForm(req: InterpolateRequest): string {
+  if (!req.stack.forms?.trim()) return 'the stack has no .forms.yml';
+  const loaded = cachedStackForms(req.stack.forms, req.stack.version, req.context);
+  if (loaded.problem) return `its .forms.yml cannot be used here: ${loaded.problem}`;
+  return `its .forms.yml has no use case named '${req.useCase}'`;
 }
 
 /** The already placed samples: files a use case names but the stack lacks are left out. */
