@@ -190,6 +190,7 @@ for (const engine of testEngines()) {
         [{ ...base, name: 'X', visibility: 'public' }, 422, /^visibility: /],
         [{ ...base, name: 'X', team_canonical: 'no-team' }, 422, /^team_canonical: /],
         [{ ...base, name: ' ' }, 422, /^name: /],
+        [{ ...base, name: 'Long author', author: 'a'.repeat(501) }, 422, /^author: 501 characters; at most 500/],
         [{ ...base, name: 'X', canonical: 'x' }, 400, /canonical/],
       ];
       for (const [body, status, message] of cases) {

@@ -60,6 +60,14 @@ describe('stack files read as Go yaml.v2 reads them', () => {
     assert.equal(problemOf(() => parseStackDefinition("# stack\ncanonical: ok-1\nversion: '7'\n", 'f')).line, 3);
     assert.equal(problemOf(() => parseStackDefinition('name: x\nconfig: 5\ncanonical: c-1\n', 'f')).line, 2);
     assert.equal(problemOf(() => parseStackDefinition('name: x\n', 'f')).line, undefined);
+    // Longer than the catalog keeps: refused with its line, never a database error for the whole catalog.
+    const long = problemOf(() => parseStackDefinition(`canonical: c-1\nauthor: ${'a'.repeat(501)}\n`, 'f'));
+    assert.match(long.reason, /^author: 501 characters; at most 500 are allowed/);
+    assert.equal(long.line, 2);
+    assert.match(
+      problemOf(() => parseStackDefinition(`canonical: c-1\nname: ${'n'.repeat(600)}\n`, 'f')).reason,
+      /^name: /,
+    );
   });
 
   it('version is quote-insensitive, missing is 1; an empty config is a stack without use cases', () => {

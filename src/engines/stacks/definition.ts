@@ -8,6 +8,8 @@ import { type FileProblem, isRecord, readGoYaml, StackFileError } from './yaml.j
 /** The contract's canonical pattern (ServiceCatalog.canonical). */
 const CANONICAL = /^[a-z0-9]+[a-z0-9\-_]+[a-z0-9]+$/;
 const MAX_CANONICAL = 100;
+/** Longest name and author a stack may have (what the catalog stores for them). */
+export const MAX_STACK_TEXT = 500;
 
 export interface PathDestination {
   path: string;
@@ -85,13 +87,21 @@ export function parseStackDefinition(text: string, file: string): ParsedStack {
     warn('name: missing; the canonical is used');
     name = canonical!;
   }
+  const author = scalar(doc.author) ?? '';
+  for (const [field, text] of [
+    ['name', name],
+    ['author', author],
+  ] as const) {
+    if (text!.length > MAX_STACK_TEXT)
+      fail(`${field}: ${text!.length} characters; at most ${MAX_STACK_TEXT} are allowed`);
+  }
   const image = scalar(doc.image)?.trim();
   return {
     definition: {
       version,
       name,
       canonical: canonical!,
-      author: scalar(doc.author) ?? '',
+      author,
       description: scalar(doc.description) ?? '',
       keywords: stringList(doc.keywords, 'keywords', warn),
       ...(image ? { image } : {}),

@@ -17,7 +17,10 @@ import type { Git, GitRemote } from '../../platform/git/index.js';
 import { cachedStackForms, formsProblemLine } from './stack-forms.js';
 
 /** Bumped when indexing reads files differently: sources indexed by an older version are read again. */
-export const INDEX_VERSION = 2;
+export const INDEX_VERSION = 3;
+
+/** Longest folder path of a stack in its repository (what the catalog stores for it). */
+const MAX_DIRECTORY = 1024;
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
 const READABLE_PATH = /^[^\x00-\x1f\x7f\\]+$/;
@@ -67,6 +70,13 @@ export async function scanRepository(
   const markerTexts = await readAll(markers.map((m) => m.file));
   const entries: CatalogEntry<string>[] = [];
   for (const marker of markers) {
+    if (marker.directory.length > MAX_DIRECTORY) {
+      problems.push({
+        file: marker.file,
+        reason: `the stack's folder path is longer than ${MAX_DIRECTORY} characters`,
+      });
+      continue;
+    }
     const markerText = markerTexts.get(marker.file) ?? '';
     try {
       const parsed = parseStackDefinition(markerText, marker.file);

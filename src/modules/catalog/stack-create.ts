@@ -1,7 +1,8 @@
-import { newStackDefinition } from '../../engines/stacks/index.js';
+import { newStackDefinition, parseStackDefinition, StackFileError } from '../../engines/stacks/index.js';
 import type { components } from '../../generated/contract.js';
 import type { Access } from '../../platform/authz/access.js';
 import type { DbHandle } from '../../platform/db/database.js';
+import { unprocessable } from '../../platform/errors.js';
 import type { StackView } from './present.js';
 import type { CatalogDeps, InTransaction } from './sources.js';
 import { commitNewStack, planNewStack } from './stack-write.js';
@@ -31,6 +32,13 @@ export async function createStack(
     technologies: input.technologies,
     dependencies: input.dependencies,
   });
+  // The file must read back as a stack before anything is committed (a field too long for the catalog).
+  try {
+    parseStackDefinition(marker, '.cycloid.yml');
+  } catch (error) {
+    if (error instanceof StackFileError) throw unprocessable(error.problem.reason);
+    throw error;
+  }
   return commitNewStack(
     db,
     deps,
