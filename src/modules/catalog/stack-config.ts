@@ -2,11 +2,14 @@ import type { UseCase } from '../../engines/stacks/index.js';
 import type { StackContext } from '../../engines/stacktpl/index.js';
 import type { components } from '../../generated/contract.js';
 import type { Access } from '../../platform/authz/access.js';
+import type { JwtSigner } from '../../platform/crypto/jwt.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { notFound } from '../../platform/errors.js';
+import { backendToken } from '../external-backends/machine-token.js';
+import { applicableBackend } from '../external-backends/repo.js';
 import { withComponentValues } from './component-values.js';
 import { renderOnPool } from './render-pool.js';
-import { type StackRow, stackContent } from './repo.js';
+import { type StackRow, sourceForTemplating, stackContent } from './repo.js';
 import type { StackData } from './stack-render.js';
 
 type ConfigsView = components['schemas']['ServiceCatalogConfigs'];
@@ -124,4 +127,42 @@ export function stackContextOf(
     catalogRepositoryCredentialType: source.credential_type ?? undefined,
     catalogRepositoryCredentialPath: source.credential_path ?? undefined,
   };
+}
+
+/** A component's place: its project and environment, and the component when it is named. */
+export interface Place {
+  project: string;
+  environment: string;
+  component?: string;
+  componentName?: string;
+}
+
+/**
+ * The templating context of a stack rendered for a component's place, with `inventory_jwt`: pipelines
+ * hand Terraform's HTTP backend the token of the remote-state backend serving that environment, when
+ * there is one (without one, a template using it is a 422 naming it).
+ */
+export async function placedStackContext(
+  db: DbHandle,
+  access: Access,
+  signer: JwtSigner,
+  stack: StackRow,
+  place: Place,
+): Promise<StackContext> {
+  const source = await sourceForTemplating(db, stack.source_id);
+  const context = stackContextOf(access, stack, source, {
+    project_canonical: place.project,
+    environment_canonical: place.environment,
+    component_canonical: place.component,
+    component_name: place.componentName,
+  });
+  const backend = await applicableBackend(
+    db,
+    access.organization.id,
+    'remote_tfstate',
+    place.project,
+    place.environment,
+  );
+  if (backend) context.inventoryJwt = backendToken(backend, signer);
+  return context;
 }

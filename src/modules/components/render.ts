@@ -4,11 +4,9 @@ import type { JwtSigner } from '../../platform/crypto/jwt.js';
 import type { DbHandle } from '../../platform/db/database.js';
 import { unprocessable } from '../../platform/errors.js';
 import { renderOnPool } from '../catalog/render-pool.js';
-import { type StackRow, sourceForTemplating } from '../catalog/repo.js';
-import { stackContextOf, stackData, useCaseKeys } from '../catalog/stack-config.js';
+import type { StackRow } from '../catalog/repo.js';
+import { placedStackContext, stackData, useCaseKeys } from '../catalog/stack-config.js';
 import { checkConfigPath } from '../config-repositories/config-files.js';
-import { backendToken } from '../external-backends/machine-token.js';
-import { applicableBackend } from '../external-backends/repo.js';
 
 /** Where a component is (or is going): what the stack's `($ $)` templates and `config_root` see. */
 export interface Place {
@@ -45,22 +43,7 @@ export async function renderComponentFiles(
     const known = useCases.join(', ');
     throw unprocessable(`use_case: stack '${stack.canonical}' has no use case '${useCase}' (use cases: ${known})`);
   }
-  const source = await sourceForTemplating(db, stack.source_id);
-  const context = stackContextOf(access, stack, source, {
-    project_canonical: place.project,
-    environment_canonical: place.environment,
-    component_canonical: place.component,
-    component_name: place.componentName,
-  });
-  // As interpolateFormsConfig: templates may pass the remote-state backend's token to Terraform.
-  const backend = await applicableBackend(
-    db,
-    access.organization.id,
-    'remote_tfstate',
-    place.project,
-    place.environment,
-  );
-  if (backend) context.inventoryJwt = backendToken(backend, signer);
+  const context = await placedStackContext(db, access, signer, stack, place);
   const files = await renderOnPool('stack.component-files', { stack: data, context, useCase, vars });
   return files.map((f) => {
     const path = f.destination.replace(/^\/+/, '');

@@ -5,11 +5,8 @@ import type { DbHandle } from '../../platform/db/database.js';
 import { unprocessable } from '../../platform/errors.js';
 import { withComponentValues } from '../catalog/component-values.js';
 import { renderOnPool } from '../catalog/render-pool.js';
-import { sourceForTemplating } from '../catalog/repo.js';
-import { stackContextOf, stackData, useCaseKeys } from '../catalog/stack-config.js';
+import { placedStackContext, stackData, useCaseKeys } from '../catalog/stack-config.js';
 import { requireStack } from '../catalog/stacks.js';
-import { backendToken } from '../external-backends/machine-token.js';
-import { applicableBackend } from '../external-backends/repo.js';
 import { requireEnvironmentScope } from '../projects/scope.js';
 
 type ConfigView = components['schemas']['ServiceCatalogConfig'];
@@ -42,27 +39,15 @@ export async function interpolateFormsConfig(
     throw unprocessable("service_catalog_ref: expected '<organization>:<stack canonical>'");
   }
   const stack = await requireStack(db, access, input.service_catalog_ref);
-  const source = await sourceForTemplating(db, stack.source_id);
   const data = await stackData(db, stack);
   if (!useCaseKeys(data).includes(input.use_case)) {
     throw unprocessable(`use_case: stack '${input.service_catalog_ref}' has no use case '${input.use_case}'`);
   }
-  // Pipelines pass `inventory_jwt` to Terraform's HTTP backend: the token of the remote-state backend
-  // serving this environment, when there is one (else a template using it is a 422 naming it).
-  const backend = await applicableBackend(
-    db,
-    access.organization.id,
-    'remote_tfstate',
-    place.project,
-    place.environment,
-  );
-  const context = stackContextOf(access, stack, source, {
-    project_canonical: place.project,
-    environment_canonical: place.environment,
-    component_canonical: input.component_canonical,
-    component_name: input['component-name'],
+  const context = await placedStackContext(db, access, signer, stack, {
+    ...place,
+    component: input.component_canonical,
+    componentName: input['component-name'],
   });
-  if (backend) context.inventoryJwt = backendToken(backend, signer);
   const config = await renderOnPool('stack.interpolate', {
     stack: { ...data, ref: input.service_catalog_ref },
     context,
