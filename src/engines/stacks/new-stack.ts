@@ -2,20 +2,14 @@
 // written so that Go's yaml.v2 reads them back as given (YAML 1.1 quoting of `yes`, `on`, ...).
 
 import { stringify } from 'yaml';
+import type { StackDefinition } from './definition.js';
 
 /** The stack engine version new stacks are written for (the newest: `latest` in the API). */
 export const NEW_STACK_VERSION = '4';
 
-export interface NewStackFields {
-  name: string;
-  canonical: string;
-  author: string;
-  description: string;
-  keywords: string[];
-  image?: string;
-  technologies?: { technology?: string; version?: string }[];
-  dependencies?: { ref?: string; required?: boolean }[];
-}
+/** The fields a request gives: those of a stack definition, technologies and dependencies optional. */
+export type NewStackFields = Pick<StackDefinition, 'name' | 'canonical' | 'author' | 'description' | 'keywords'> &
+  Partial<Pick<StackDefinition, 'image' | 'technologies' | 'dependencies'>>;
 
 /** The stack marker text; `config` is empty: use cases come with the stack's later edits. */
 export function newStackDefinition(fields: NewStackFields): string {
