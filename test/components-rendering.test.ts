@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeApiKey } from './helpers/api-keys.js';
 import { catalogRepo, commitFiles } from './helpers/catalog-repos.js';
-import { configRepoFixture } from './helpers/config-repos.js';
+import { shopRemoteState, shopWithConfigRepo } from './helpers/config-repos.js';
 import { type TestOrg, type TestUser, tenant } from './helpers/factories.js';
 import { gitSync } from './helpers/git-servers.js';
 import { startServer, type TestServer, testEngines } from './helpers/server.js';
@@ -92,24 +92,7 @@ for (const engine of testEngines()) {
         const res = await server.request('POST', `/organizations/${org.canonical}${path}`, { token, body });
         assert.equal(res.status, 200, res.text);
       };
-      await post('/credentials', {
-        name: 'Git',
-        canonical: 'git-basic',
-        path: 'git',
-        type: 'basic_auth',
-        raw: { username: 'u', password: 'p' },
-      });
-      configRepo = configRepoFixture();
-      await post('/config_repositories', {
-        name: 'Config',
-        canonical: 'config',
-        url: configRepo,
-        branch: 'main',
-        credential_canonical: 'git-basic',
-        default: true,
-      });
-      await post('/projects', { name: 'Shop', canonical: 'shop', config_repository_canonical: 'config' });
-      await post('/projects/shop/environments', { name: 'prod', canonical: 'prod' });
+      ({ configRepo } = await shopWithConfigRepo(server, org, token));
       const url = catalogRepo(root, 'stacks', { main: { files: STACK_FILES } });
       await post('/service_catalog_sources', { name: 'Stacks', url, branch: 'main', visibility: 'local' });
       await post('/projects/shop/environments/prod/components', {
@@ -180,15 +163,7 @@ for (const engine of testEngines()) {
       const refused = await create();
       assert.equal(refused.status, 422, refused.text);
       assert.match(refused.body.errors[0].message, /variables\.yml.*inventory_jwt/);
-      const backend = await server.request('POST', `/organizations/${org.canonical}/external_backends`, {
-        token,
-        body: {
-          purpose: 'remote_tfstate',
-          project_canonical: 'shop',
-          configuration: { engine: 'HTTPStorage', url: 'https://state.example.com/shop' },
-        },
-      });
-      assert.equal(backend.status, 200, backend.text);
+      await shopRemoteState(server, org, token);
       const res = await create();
       assert.equal(res.status, 200, res.text);
       const file = gitSync(['show', 'main:shop/prod/state/variables.yml'], configRepo);

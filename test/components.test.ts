@@ -7,7 +7,7 @@ import type { ComponentChange } from '../src/platform/component-listeners.js';
 import { unprocessable } from '../src/platform/errors.js';
 import { auditTrail } from './helpers/api-keys.js';
 import { catalogRepo } from './helpers/catalog-repos.js';
-import { configRepoFixture } from './helpers/config-repos.js';
+import { shopWithConfigRepo } from './helpers/config-repos.js';
 import { type TestOrg, type TestUser, tenant } from './helpers/factories.js';
 import { gitSync } from './helpers/git-servers.js';
 import { startServer, type TestServer, testEngines } from './helpers/server.js';
@@ -145,25 +145,7 @@ for (const engine of testEngines()) {
         const res = await server.request('POST', `/organizations/${org.canonical}${path}`, { token, body });
         assert.equal(res.status, 200, res.text);
       };
-      await post('/credentials', {
-        name: 'Git',
-        canonical: 'git-basic',
-        path: 'git',
-        type: 'basic_auth',
-        raw: { username: 'u', password: 'p' },
-      });
-      configRepo = configRepoFixture();
-      await post('/config_repositories', {
-        name: 'Config',
-        canonical: 'config',
-        url: configRepo,
-        branch: 'main',
-        credential_canonical: 'git-basic',
-        default: true,
-      });
-      await post('/projects', { name: 'Shop', canonical: 'shop', config_repository_canonical: 'config' });
-      await post('/projects/shop/environments', { name: 'prod', canonical: 'prod' });
-      await post('/projects/shop/environments', { name: 'staging', canonical: 'staging' });
+      ({ configRepo } = await shopWithConfigRepo(server, org, token, ['prod', 'staging']));
       const url = catalogRepo(root, 'stacks', { main: { files: STACK_FILES } });
       await post('/service_catalog_sources', { name: 'Stacks', url, branch: 'main', visibility: 'local' });
     });

@@ -13,6 +13,7 @@ import { renderStackFile } from '../src/engines/stacktpl/index.js';
 import { linearRegExp } from '../src/platform/text/linear-regexp.js';
 import { FIXTURE_CONTEXT, FIXTURES, formsFixtures } from './engines/forms-fixtures.js';
 import { catalogRepo } from './helpers/catalog-repos.js';
+import { shopRemoteState } from './helpers/config-repos.js';
 import { type TestOrg, tenant } from './helpers/factories.js';
 import { missingPrograms } from './helpers/git-servers.js';
 import { insertProjects } from './helpers/projects.js';
@@ -219,15 +220,7 @@ for (const engine of testEngines()) {
       stacks = res.body.data.service_catalogs;
       await insertProjects(server, org, { shop: ['prod'] });
       // Most pipelines hand Terraform the remote-state backend's token (`inventory_jwt`).
-      const backend = await server.request('POST', `/organizations/${org.canonical}/external_backends`, {
-        token,
-        body: {
-          purpose: 'remote_tfstate',
-          project_canonical: 'shop',
-          configuration: { engine: 'HTTPStorage', url: 'https://state.example.com/shop' },
-        },
-      });
-      assert.equal(backend.status, 200, backend.text);
+      await shopRemoteState(server, org, token);
     });
     after(async () => {
       await server.close();
