@@ -218,7 +218,10 @@ for (const engine of testEngines()) {
       assert.equal(edited.status, 200, edited.text);
       assert.deepEqual(await actions(), [['Renamed role', ['organization:team:list']]]);
       const listed = await server.request('GET', teams('?team_name=Cache probe'), { token });
-      assert.deepEqual(listed.body.data[0].roles[0].rules.map((r: any) => r.action), ['organization:team:list']);
+      assert.deepEqual(
+        listed.body.data[0].roles[0].rules.map((r: any) => r.action),
+        ['organization:team:list'],
+      );
     });
 
     it('owners act on their own team; only the owner or an admin changes the owner', async () => {
