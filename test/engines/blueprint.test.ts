@@ -88,7 +88,7 @@ describe('blueprints (engine)', () => {
     );
     // An unset variable renders empty, as in stack templates, with a warning naming where it is.
     const warnings: string[] = [];
-    const [out] = renderBlueprint([file('a.tf', 'x\n [($> .nope <$)]')], VARIABLES, rename, undefined, warnings);
+    const [out] = renderBlueprint([file('a.tf', 'x\n [($> .nope <$)]')], VARIABLES, rename, { warnings });
     assert.equal(out!.content.toString(), 'x\n []');
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!, /^a\.tf:2:\d+: .*nope/);
@@ -99,13 +99,14 @@ describe('blueprints (engine)', () => {
     // Each file alone fits the budget; together they do not.
     const loop = '($> range $i := until 300 <$)($> $i <$)($> end <$)';
     const limits = { ...BLUEPRINT_LIMITS, budgets: { ...BLUEPRINT_LIMITS.budgets, maxSteps: 2000 } };
-    renderBlueprint([file('a', loop)], VARIABLES, rename, limits);
+    renderBlueprint([file('a', loop)], VARIABLES, rename, { limits });
     assert.throws(
-      () => renderBlueprint([file('a', loop), file('b', loop), file('c', loop)], VARIABLES, rename, limits),
+      () => renderBlueprint([file('a', loop), file('b', loop), file('c', loop)], VARIABLES, rename, { limits }),
       (e: Error) => e instanceof BlueprintError && /budget.*shared by all/.test(e.message),
     );
     assert.throws(
-      () => renderBlueprint([file('a', 'x'), file('b', 'y')], VARIABLES, rename, { ...limits, maxFiles: 1 }),
+      () =>
+        renderBlueprint([file('a', 'x'), file('b', 'y')], VARIABLES, rename, { limits: { ...limits, maxFiles: 1 } }),
       /2 files to copy; at most 1/,
     );
   });

@@ -88,16 +88,16 @@ export function jinjaDialect(text: string): { line: number; column: number } | u
  * Renders the blueprint layer over every file (binary files are copied as they are) and gives the
  * stack marker the new name and canonical, with `template: false`. `($ $)` placeholders are left for
  * components. A variable that is not set renders empty, as in stack templates, and is reported in
- * `warnings` (`file:line:column: message`). Throws BlueprintError naming the file (and line and column)
- * that fails.
+ * `options.warnings` (`file:line:column: message`). Throws BlueprintError naming the file (and line and
+ * column) that fails.
  */
 export function renderBlueprint(
   files: readonly BlueprintFile[],
   variables: BlueprintVariables,
   rename: { name: string; canonical: string },
-  limits: BlueprintLimits = BLUEPRINT_LIMITS,
-  warnings: string[] = [],
+  options: { limits?: BlueprintLimits; warnings?: string[] } = {},
 ): BlueprintFile[] {
+  const { limits = BLUEPRINT_LIMITS, warnings = [] } = options;
   if (files.length > limits.maxFiles) {
     throw new BlueprintError(`the blueprint has ${files.length} files to copy; at most ${limits.maxFiles} are allowed`);
   }

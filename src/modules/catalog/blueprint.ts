@@ -114,7 +114,7 @@ function renderOrRefuse(
   }
   let rendered: { path: string; content: Buffer }[];
   try {
-    rendered = renderBlueprint(files, variables, { name: plan.name, canonical: plan.canonical }, undefined, warnings);
+    rendered = renderBlueprint(files, variables, { name: plan.name, canonical: plan.canonical }, { warnings });
   } catch (error) {
     if (error instanceof BlueprintError) throw unprocessable(`blueprint: ${error.message}`);
     throw error;
