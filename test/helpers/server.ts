@@ -143,3 +143,22 @@ export async function startServer(
     },
   };
 }
+
+/**
+ * Two replicas of one PostgreSQL database, started as operators must configure them (a shared signing
+ * secret and master key): the second shares the first's database. `close` stops both.
+ */
+export async function startReplicas(): Promise<{ first: TestServer; second: TestServer; close(): Promise<void> }> {
+  const first = await startServer('postgres', {
+    env: { GANTRY_JWT_SECRET: 'a-shared-test-secret-of-32-characters!!' },
+  });
+  const second = await startServer('postgres', { shareDatabaseWith: first });
+  return {
+    first,
+    second,
+    async close() {
+      await second.close();
+      await first.close();
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { addMember, createUser, sessionToken, tenant } from '../helpers/factories.js';
-import { startServer, type TestServer, testEngines } from '../helpers/server.js';
+import { startReplicas, startServer, type TestServer, testEngines } from '../helpers/server.js';
 
 /** Polls until `check` holds; cross-replica invalidation arrives over the database within milliseconds. */
 async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
@@ -66,16 +66,11 @@ describe('the auth cache never outlives a change', () => {
     describe('across replicas (postgres)', () => {
       let first: TestServer;
       let second: TestServer;
+      let close: () => Promise<void>;
       before(async () => {
-        first = await startServer('postgres', {
-          env: { GANTRY_JWT_SECRET: 'a-shared-test-secret-of-32-characters!!' },
-        });
-        second = await startServer('postgres', { shareDatabaseWith: first });
+        ({ first, second, close } = await startReplicas());
       });
-      after(async () => {
-        await second.close();
-        await first.close();
-      });
+      after(() => close());
 
       it('a member removed on one replica loses access on the other', async () => {
         const { org, token: adminToken } = await tenant(first);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { pruneRevokedSessions } from '../../src/modules/users/logout.js';
 import { createUser, sessionToken, tenant } from '../helpers/factories.js';
-import { startServer, type TestServer, testEngines } from '../helpers/server.js';
+import { startReplicas, startServer, type TestServer, testEngines } from '../helpers/server.js';
 
 /** Polls until `check` holds; cross-replica invalidation arrives over the database within milliseconds. */
 async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
@@ -110,17 +110,11 @@ describe('logout (POST /user/logout) revokes the session', () => {
     describe('across replicas (postgres)', () => {
       let first: TestServer;
       let second: TestServer;
+      let close: () => Promise<void>;
       before(async () => {
-        // Replicas share the signing secret, as operators must configure them.
-        first = await startServer('postgres', {
-          env: { GANTRY_JWT_SECRET: 'a-shared-test-secret-of-32-characters!!' },
-        });
-        second = await startServer('postgres', { shareDatabaseWith: first });
+        ({ first, second, close } = await startReplicas());
       });
-      after(async () => {
-        await second.close();
-        await first.close();
-      });
+      after(() => close());
 
       it('a logout on one replica ends the session on the other', async () => {
         const user = await createUser(first);
