@@ -1,13 +1,4 @@
-import {
-  BlueprintError,
-  type BlueprintVariables,
-  blueprintFiles,
-  parseStackDefinition,
-  renderBlueprint,
-  STACK_MARKERS,
-  StackFileError,
-  type UseCase,
-} from '../../engines/stacks/index.js';
+import { type BlueprintVariables, blueprintFiles, STACK_MARKERS, type UseCase } from '../../engines/stacks/index.js';
 import type { components } from '../../generated/contract.js';
 import type { Access } from '../../platform/authz/access.js';
 import { commitAuthor } from '../../platform/commit-author.js';
@@ -15,8 +6,10 @@ import type { DbHandle } from '../../platform/db/database.js';
 import { unprocessable } from '../../platform/errors.js';
 import { remoteOf, withFieldErrors } from './git.js';
 import type { StackView } from './present.js';
+import { renderOnPool } from './render-pool.js';
 import { findSourceById, type StackRow, stackContent } from './repo.js';
 import type { CatalogDeps, InTransaction } from './sources.js';
+import { asBuffer } from './stack-render.js';
 import { commitNewStack, type NewStackPlan, planNewStack } from './stack-write.js';
 import { requireStack } from './stacks.js';
 
@@ -54,8 +47,11 @@ export async function createFromBlueprint(
     scs_cred_type: plan.target.credential_type ?? '',
     api_url: apiUrl,
   };
-  const warnings: string[] = [];
-  const files = renderOrRefuse(await readBlueprint(db, deps, blueprint, input.use_case), variables, plan, warnings);
+  const { files, warnings } = await renderOrRefuse(
+    await readBlueprint(db, deps, blueprint, input.use_case),
+    variables,
+    plan,
+  );
   // Unset variables render empty, as in stack templates; the blueprint's author finds them in the log.
   if (warnings.length > 0) deps.log.warn({ blueprint: ref, warnings }, 'blueprint rendered with unset variables');
   return commitNewStack(
@@ -100,31 +96,27 @@ async function readBlueprint(db: DbHandle, deps: CatalogDeps, blueprint: StackRo
   });
 }
 
-/** Renders the files, and checks the new `.cycloid.yml` reads as a stack: every failure is a 422 naming the file. */
-function renderOrRefuse(
+/**
+ * Renders the files on a render worker (stack-render.ts renderBlueprintFiles), which also checks that
+ * the new `.cycloid.yml` reads as a stack: every failure is a 422 naming the file.
+ */
+async function renderOrRefuse(
   files: { path: string; content: Buffer }[],
   variables: BlueprintVariables,
   plan: NewStackPlan,
-  warnings: string[],
-): { path: string; content: Buffer }[] {
+): Promise<{ files: { path: string; content: Buffer }[]; warnings: string[] }> {
   if (!files.some((f) => STACK_MARKERS.includes(f.path))) {
     throw unprocessable(
       'service_catalog_ref: the blueprint has no .cycloid.yml at its tip any more; refresh its catalog repository',
     );
   }
-  let rendered: { path: string; content: Buffer }[];
-  try {
-    rendered = renderBlueprint(files, variables, { name: plan.name, canonical: plan.canonical }, { warnings });
-  } catch (error) {
-    if (error instanceof BlueprintError) throw unprocessable(`blueprint: ${error.message}`);
-    throw error;
-  }
-  const marker = rendered.find((f) => STACK_MARKERS.includes(f.path))!;
-  try {
-    parseStackDefinition(marker.content.toString('utf8'), marker.path);
-  } catch (error) {
-    if (error instanceof StackFileError) throw unprocessable(`blueprint: ${error.message} (after rendering)`);
-    throw error;
-  }
-  return rendered;
+  const rendered = await renderOnPool('stack.blueprint', {
+    files,
+    variables,
+    rename: { name: plan.name, canonical: plan.canonical },
+  });
+  return {
+    files: rendered.files.map((f) => ({ path: f.path, content: asBuffer(f.content) })),
+    warnings: rendered.warnings,
+  };
 }

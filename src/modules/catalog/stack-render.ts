@@ -13,7 +13,17 @@ import {
   validateForms,
   withCurrentValues,
 } from '../../engines/forms/index.js';
-import { type PathDestination, repositoryPath, type UseCase } from '../../engines/stacks/index.js';
+import {
+  BlueprintError,
+  type BlueprintVariables,
+  type PathDestination,
+  parseStackDefinition,
+  renderBlueprint,
+  repositoryPath,
+  STACK_MARKERS,
+  StackFileError,
+  type UseCase,
+} from '../../engines/stacks/index.js';
 import { renderStackFile, type StackContext, TemplateError } from '../../engines/stacktpl/index.js';
 import type { components } from '../../generated/contract.js';
 import { linearRegExp } from '../../platform/text/linear-regexp.js';
@@ -278,4 +288,48 @@ export interface CurrentValuesRequest {
 /** A component's form with each var's `current` (or `mismatch_values`): stackforms.md. */
 export function currentValues(req: CurrentValuesRequest): FormUseCase {
   return withCurrentValues(req.form, req.saved, req.files);
+}
+
+export interface BlueprintRequest {
+  /** The blueprint's files; their bytes arrive from another thread as plain Uint8Arrays. */
+  files: { path: string; content: Uint8Array }[];
+  variables: BlueprintVariables;
+  rename: { name: string; canonical: string };
+}
+
+/** Bytes as a Buffer without copying (structured cloning between threads drops the Buffer type). */
+export const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+/**
+ * createServiceCatalogFromTemplate's rendering (engines/stacks/blueprint.ts), run on a render worker:
+ * the `($> <$)` layer over the blueprint's files, then the new `.cycloid.yml` read back as a stack. A
+ * failure of either is a RenderFailure (422) naming the file.
+ */
+export function renderBlueprintFiles(req: BlueprintRequest): {
+  files: { path: string; content: Uint8Array }[];
+  warnings: string[];
+} {
+  const warnings: string[] = [];
+  let files: { path: string; content: Buffer }[];
+  try {
+    files = renderBlueprint(
+      req.files.map((f) => ({ path: f.path, content: asBuffer(f.content) })),
+      req.variables,
+      req.rename,
+      { warnings },
+    );
+  } catch (error) {
+    if (error instanceof BlueprintError) throw new RenderFailure(`blueprint: ${error.message}`);
+    throw error;
+  }
+  const marker = files.find((f) => STACK_MARKERS.includes(f.path));
+  if (marker) {
+    try {
+      parseStackDefinition(marker.content.toString('utf8'), marker.path);
+    } catch (error) {
+      if (error instanceof StackFileError) throw new RenderFailure(`blueprint: ${error.message} (after rendering)`);
+      throw error;
+    }
+  }
+  return { files, warnings };
 }
